@@ -1,0 +1,193 @@
+//! The catalog: what the documents' words mean, kept as data.
+//!
+//! Metric keys and their printed phrases (`metrics.toml`), fund-dependent roles (`roles.toml`),
+//! classification codes with their names by year (`codes.toml`), table signatures
+//! (`tables.toml`) and the region gazetteer (`regions.toml`) are embedded at compile time and
+//! parsed once. Adding a synonym or a 2025 code is a change to those files, not to code. This
+//! module only loads and indexes; it never reads a document.
+
+mod codes;
+mod regions;
+mod tables;
+mod terms;
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+pub use codes::{CodeEntry, CodeTable};
+pub use regions::Gazetteer;
+pub use tables::{ColumnSpec, Layout, PanelSpec, TableSignature};
+pub use terms::{Family, Role, Term, TermHit, TermIndex, TermMeaning};
+
+use crate::model::{MetricKey, UnitKind};
+
+/// One metric of the catalog.
+#[derive(Clone, Debug)]
+pub struct MetricDef {
+    pub key: MetricKey,
+    pub zh: String,
+    pub en: String,
+    /// `None` for metrics that take any unit (performance indicators).
+    pub unit: Option<UnitKind>,
+}
+
+/// Everything the extractor and the checks know about disclosures.
+#[derive(Debug)]
+pub struct Catalog {
+    pub metrics: Vec<MetricDef>,
+    metric_index: HashMap<String, usize>,
+    pub terms: TermIndex,
+    pub functions: CodeTable,
+    pub economics: CodeTable,
+    pub tables: Vec<TableSignature>,
+    pub regions: Gazetteer,
+}
+
+/// A catalog file that does not parse. The embedded files are checked by tests, so this is
+/// reachable only through a broken build.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error("catalog file {file}: {source}")]
+    Toml {
+        file: &'static str,
+        source: toml::de::Error,
+    },
+    #[error("catalog file {file}: {message}")]
+    Invalid { file: &'static str, message: String },
+}
+
+#[derive(Deserialize)]
+struct MetricsFile {
+    metric: Vec<RawMetric>,
+}
+
+#[derive(Deserialize)]
+struct RawMetric {
+    key: String,
+    zh: String,
+    en: String,
+    unit: String,
+    #[serde(default)]
+    terms: Vec<String>,
+    #[serde(default)]
+    weak_terms: Vec<String>,
+    #[serde(default)]
+    within: Vec<(String, String)>,
+}
+
+fn parse_toml<T: for<'de> Deserialize<'de>>(
+    file: &'static str,
+    text: &str,
+) -> Result<T, CatalogError> {
+    toml::from_str(text).map_err(|source| CatalogError::Toml { file, source })
+}
+
+pub(crate) fn unit_kind(file: &'static str, s: &str) -> Result<Option<UnitKind>, CatalogError> {
+    Ok(Some(match s {
+        "amount" => UnitKind::Amount,
+        "count" => UnitKind::Count,
+        "percent" => UnitKind::Percent,
+        "score" => UnitKind::Score,
+        "area" => UnitKind::Area,
+        "any" => return Ok(None),
+        other => {
+            return Err(CatalogError::Invalid {
+                file,
+                message: format!("unknown unit family {other:?}"),
+            })
+        }
+    }))
+}
+
+impl Catalog {
+    /// Parses the embedded catalog files.
+    ///
+    /// # Errors
+    /// [`CatalogError`] naming the file that does not parse or refers to an unknown metric.
+    pub fn load() -> Result<Catalog, CatalogError> {
+        let metrics_file: MetricsFile = parse_toml("metrics.toml", include_str!("metrics.toml"))?;
+        let mut metrics = Vec::new();
+        let mut metric_terms = Vec::new();
+        for m in metrics_file.metric {
+            let unit = unit_kind("metrics.toml", &m.unit)?;
+            let key = MetricKey::new(m.key);
+            metric_terms.push((key.clone(), unit, m.terms, m.weak_terms, m.within));
+            metrics.push(MetricDef {
+                key,
+                zh: m.zh,
+                en: m.en,
+                unit,
+            });
+        }
+        let metric_index: HashMap<String, usize> = metrics
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.key.as_str().to_string(), i))
+            .collect();
+        let known = |key: &str| metric_index.contains_key(key);
+
+        let (functions, economics) = codes::load(include_str!("codes.toml"))?;
+        let terms = terms::build(
+            include_str!("roles.toml"),
+            &metric_terms,
+            &functions,
+            &economics,
+            &known,
+        )?;
+        let tables = tables::load(include_str!("tables.toml"), &known)?;
+        let regions = regions::load(include_str!("regions.toml"))?;
+        Ok(Catalog {
+            metrics,
+            metric_index,
+            terms,
+            functions,
+            economics,
+            tables,
+            regions,
+        })
+    }
+
+    pub fn metric(&self, key: &str) -> Option<&MetricDef> {
+        self.metric_index.get(key).map(|&i| &self.metrics[i])
+    }
+
+    /// The code table a code belongs to (经济分类 for 3xx, 功能分类 otherwise).
+    pub fn codes_for(&self, code: &crate::model::Code) -> &CodeTable {
+        if code.is_economic() {
+            &self.economics
+        } else {
+            &self.functions
+        }
+    }
+}
+
+/// The catalog, parsed on first use.
+pub fn catalog() -> &'static Catalog {
+    static CATALOG: OnceLock<Catalog> = OnceLock::new();
+    CATALOG.get_or_init(|| match Catalog::load() {
+        Ok(c) => c,
+        // The files are compiled in and parsed by `catalog_loads` in every test run.
+        Err(e) => panic!("embedded catalog is broken: {e}"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catalog_loads_and_has_the_spec_metrics() {
+        let c = Catalog::load().expect("catalog parses");
+        for key in [
+            "income.total",
+            "expenditure.general_budget.basic.personnel",
+            "three_public.vehicle.operation",
+            "performance.target_funds.basic",
+        ] {
+            assert!(c.metric(key).is_some(), "{key} missing");
+        }
+        assert!(c.tables.len() >= 9);
+    }
+}

@@ -1,0 +1,127 @@
+//! Table signatures (`tables.toml`): titles, header words, layout and the meaning of rows and
+//! columns.
+
+use serde::Deserialize;
+
+use super::{parse_toml, CatalogError};
+use crate::ingest::normalize;
+use crate::model::Aspect;
+
+/// How a table is laid out; decides which reader in `extract::tables` applies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Layout {
+    Summary,
+    Matrix,
+    Panels,
+    Labeled,
+    ProjectTargets,
+    OverallTargets,
+    SelfEvaluation,
+}
+
+/// A value column: header phrase → metric (or template) and aspect.
+#[derive(Clone, Debug, Deserialize)]
+pub struct ColumnSpec {
+    pub header: String,
+    #[serde(default)]
+    pub metric: Option<String>,
+    #[serde(default)]
+    pub fund: Option<String>,
+    #[serde(default, deserialize_with = "aspect_opt")]
+    pub aspect: Option<Aspect>,
+}
+
+/// One side of a two-sided summary table.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct PanelSpec {
+    #[serde(default)]
+    pub rows: Vec<(String, String)>,
+    #[serde(default)]
+    pub columns: Vec<ColumnSpec>,
+    /// Metric template for rows naming a function class (`一、一般公共服务支出`).
+    #[serde(default)]
+    pub function_rows: Option<String>,
+}
+
+/// A table signature.
+#[derive(Clone, Debug, Deserialize)]
+pub struct TableSignature {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub kind: Option<String>,
+    pub titles: Vec<String>,
+    #[serde(default)]
+    pub header: Vec<String>,
+    pub layout: Layout,
+    #[serde(default)]
+    pub panels: Vec<PanelSpec>,
+    #[serde(default)]
+    pub columns: Vec<ColumnSpec>,
+    #[serde(default)]
+    pub rows: Vec<(String, String)>,
+    #[serde(default)]
+    pub metric: Option<String>,
+}
+
+fn aspect_opt<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Aspect>, D::Error> {
+    let s: Option<String> = Option::deserialize(d)?;
+    match s {
+        None => Ok(None),
+        Some(s) => Aspect::parse(&s)
+            .map(Some)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown aspect {s:?}"))),
+    }
+}
+
+#[derive(Deserialize)]
+struct TablesFile {
+    table: Vec<TableSignature>,
+}
+
+fn key(s: &str) -> String {
+    normalize::name_key(s)
+}
+
+pub(super) fn load(
+    text: &str,
+    known: &dyn Fn(&str) -> bool,
+) -> Result<Vec<TableSignature>, CatalogError> {
+    let file: TablesFile = parse_toml("tables.toml", text)?;
+    let mut tables = file.table;
+    for t in &mut tables {
+        // Metrics named outright must exist; templates are checked when expanded.
+        let mut named: Vec<&str> = Vec::new();
+        named.extend(t.metric.as_deref());
+        named.extend(t.rows.iter().map(|(_, m)| m.as_str()));
+        named.extend(t.columns.iter().filter_map(|c| c.metric.as_deref()));
+        for p in &t.panels {
+            named.extend(p.rows.iter().map(|(_, m)| m.as_str()));
+            named.extend(p.columns.iter().filter_map(|c| c.metric.as_deref()));
+        }
+        if let Some(bad) = named.iter().find(|m| !m.contains('{') && !known(m)) {
+            return Err(CatalogError::Invalid {
+                file: "tables.toml",
+                message: format!("table {}: unknown metric {bad:?}", t.id),
+            });
+        }
+        t.titles = t.titles.iter().map(|s| key(s)).collect();
+        t.header = t.header.iter().map(|s| key(s)).collect();
+        for (label, _) in &mut t.rows {
+            *label = key(label);
+        }
+        for c in &mut t.columns {
+            c.header = key(&c.header);
+        }
+        for p in &mut t.panels {
+            for (label, _) in &mut p.rows {
+                *label = key(label);
+            }
+            for c in &mut p.columns {
+                c.header = key(&c.header);
+            }
+        }
+    }
+    Ok(tables)
+}

@@ -1,0 +1,244 @@
+//! Document identity: department (as printed), region, fiscal year and kind, from the content.
+//!
+//! Sources, strongest first: the `部门：`/`编制部门：` rows of tables, the `第一部分 X概况`
+//! heading, a first line that is an organization's name, a `X20XX年度部门决算` title, and the
+//! `纳入X20XX年部门决算编制范围` sentence. Year and kind are voted from every
+//! `20XX年(度)部门预算/决算` phrase. Placeholders (`某部门`, `XX局`) never count as a name.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+use crate::catalog::catalog;
+use crate::ingest::grid::Grid;
+use crate::ingest::text::ProseLine;
+use crate::model::{Identity, Kind};
+
+/// Endings of organization names (the last characters of a department's name).
+const ORG_SUFFIXES: &[&str] = &[
+    "中心",
+    "局",
+    "委员会",
+    "委",
+    "办公室",
+    "办",
+    "院",
+    "所",
+    "站",
+    "队",
+    "馆",
+    "处",
+    "厅",
+    "部",
+    "会",
+    "团",
+    "社",
+    "校",
+    "学",
+    "园",
+    "场",
+    "署",
+    "公司",
+    "机关",
+    "政府",
+    "法院",
+    "检察院",
+    "协会",
+    "联合会",
+];
+
+fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
+    cell.get_or_init(|| Regex::new(pattern).expect("static pattern"))
+}
+
+/// True for template names left in: `某部门`, `某单位`, `XX局`, `XX（部门）`.
+pub fn is_placeholder_name(name: &str) -> bool {
+    static PLACEHOLDER: OnceLock<Regex> = OnceLock::new();
+    re(
+        &PLACEHOLDER,
+        r"某(部门|单位|局|中心)|^[XxＸｘ×]{2,}|[XxＸｘ×]{2,}[（(]?(部门|单位)",
+    )
+    .is_match(name)
+}
+
+fn looks_like_org(name: &str) -> bool {
+    let n = name.chars().count();
+    (4..=40).contains(&n)
+        && !name
+            .chars()
+            .any(|c| c.is_ascii_digit() || "，,。：:；;、？?！!".contains(c))
+        && ORG_SUFFIXES.iter().any(|s| name.ends_with(s))
+        && !is_placeholder_name(name)
+}
+
+fn clean(name: &str) -> String {
+    name.trim()
+        .trim_matches(|c: char| c.is_whitespace() || c == '-' || c == '—')
+        .to_string()
+}
+
+/// Department names printed in the text, strongest source first.
+fn department_candidates(lines: &[ProseLine], grids: &[Grid]) -> Vec<String> {
+    static META: OnceLock<Regex> = OnceLock::new();
+    static PART: OnceLock<Regex> = OnceLock::new();
+    static TITLE: OnceLock<Regex> = OnceLock::new();
+    static SCOPE: OnceLock<Regex> = OnceLock::new();
+    let meta = re(
+        &META,
+        r"^(?:编制部门|部门名称|单位名称|预算单位|编制单位|部门|单位)\s*:\s*(.+)$",
+    );
+    let part = re(
+        &PART,
+        r"^\s*第[一二三四五六七八九十]+部分\s*(.+?)(?:部门)?概况\s*$",
+    );
+    let title = re(
+        &TITLE,
+        r"^\s*(.+?)\s*20\d\d年度?(?:部门|单位)?(?:预算|决算)",
+    );
+    let scope = re(
+        &SCOPE,
+        r"纳入(.+?)20\d\d年度?(?:部门|单位)?(?:预算|决算)编制范围",
+    );
+
+    let mut out = Vec::new();
+    for grid in grids {
+        for row in &grid.rows {
+            for (_, cell) in row.non_empty() {
+                if let Some(c) = meta.captures(&cell.text) {
+                    out.push(clean(&c[1]));
+                }
+            }
+        }
+    }
+    for line in lines {
+        if let Some(c) = part.captures(&line.text) {
+            out.push(clean(&c[1]));
+        }
+    }
+    if let Some(first) = lines.iter().find(|l| !l.text.trim().is_empty()) {
+        out.push(clean(&first.text));
+    }
+    for line in lines {
+        if let Some(c) = title.captures(&line.text) {
+            out.push(clean(&c[1]));
+        }
+        if let Some(c) = scope.captures(&line.text) {
+            out.push(clean(&c[1]));
+        }
+    }
+    out.retain(|n| looks_like_org(n));
+    out
+}
+
+/// Votes (year, kind) from `20XX年(度)部门预算/决算` phrases and table `20XX年度` rows.
+fn year_and_kind(lines: &[ProseLine]) -> (Option<i32>, Option<Kind>) {
+    static STRONG: OnceLock<Regex> = OnceLock::new();
+    static WEAK: OnceLock<Regex> = OnceLock::new();
+    let strong = re(&STRONG, r"(20\d\d)\s*年度?\s*(?:部门|单位)\s*(预算|决算)");
+    let weak = re(&WEAK, r"(20\d\d)\s*年度?\s*(预算|决算)");
+    let mut votes: BTreeMap<(i32, Kind), u32> = BTreeMap::new();
+    for line in lines {
+        for (pattern, weight) in [(strong, 3), (weak, 1)] {
+            for c in pattern.captures_iter(&line.text) {
+                let year: i32 = c[1].parse().unwrap_or(0);
+                let kind = if &c[2] == "决算" {
+                    Kind::Final
+                } else {
+                    Kind::Budget
+                };
+                *votes.entry((year, kind)).or_default() += weight;
+            }
+        }
+    }
+    let best = votes
+        .iter()
+        .max_by_key(|((year, _), count)| (**count, *year))
+        .map(|(k, _)| *k);
+    match best {
+        Some((year, kind)) => (Some(year), Some(kind)),
+        None => {
+            let text: String = lines.iter().map(|l| l.text.as_str()).collect();
+            let finals = text.matches("决算").count();
+            let budgets = text.matches("预算").count();
+            let kind = match (finals, budgets) {
+                (0, 0) => None,
+                (f, b) if f > b / 2 => Some(Kind::Final),
+                _ => Some(Kind::Budget),
+            };
+            (None, kind)
+        }
+    }
+}
+
+/// Region and cross-year identity key of a printed department name.
+pub fn resolve_department(name: &str) -> (Option<String>, String) {
+    let name = name.trim();
+    match catalog().regions.prefix(name) {
+        Some(m) if m.resolved => {
+            let rest: String = name.chars().skip(m.printed_len).collect();
+            let key = format!("{}{}", m.region, rest);
+            (Some(m.region), key)
+        }
+        Some(m) => (Some(m.region), name.to_string()),
+        None => (None, name.to_string()),
+    }
+}
+
+/// Infers the identity of a text document.
+pub fn identify(lines: &[ProseLine], grids: &[Grid]) -> Identity {
+    let department = department_candidates(lines, grids).into_iter().next();
+    let (fiscal_year, kind) = year_and_kind(lines);
+    let (region, department_key) = match &department {
+        Some(d) => {
+            let (region, key) = resolve_department(d);
+            (region, Some(key))
+        }
+        None => (None, None),
+    };
+    Identity {
+        department,
+        department_key,
+        region,
+        fiscal_year,
+        kind,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::text::split;
+
+    fn ident(text: &str) -> Identity {
+        let doc = split(text);
+        identify(&doc.lines, &doc.grids)
+    }
+
+    #[test]
+    fn identify_reads_part_heading_and_title_votes() {
+        let id = ident(
+            " 第一部分 盘锦市大洼区智慧城市运行管理中心概况\n第二部分 2019年度部门决算表\n第三部分 2019年度部门决算情况说明\n",
+        );
+        assert_eq!(
+            id.department.as_deref(),
+            Some("盘锦市大洼区智慧城市运行管理中心")
+        );
+        assert_eq!(id.region.as_deref(), Some("辽宁省盘锦市大洼区"));
+        assert_eq!(
+            id.department_key.as_deref(),
+            Some("辽宁省盘锦市大洼区智慧城市运行管理中心")
+        );
+        assert_eq!((id.fiscal_year, id.kind), (Some(2019), Some(Kind::Final)));
+    }
+
+    #[test]
+    fn identify_skips_placeholder_names() {
+        let id = ident("纳入某部门2022年部门决算编制范围的二级预算单位包括：\n");
+        assert_eq!(id.department, None);
+        assert_eq!((id.fiscal_year, id.kind), (Some(2022), Some(Kind::Final)));
+        assert!(is_placeholder_name("某部门"));
+        assert!(is_placeholder_name("XX（部门）主要职能"));
+        assert!(!is_placeholder_name("兴隆台区智慧城市运行管理中心"));
+    }
+}

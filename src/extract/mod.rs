@@ -1,0 +1,153 @@
+//! Extraction: one input file → its identity and every number in it as a fact.
+//!
+//! `read_document` is the pure per-file function the whole pipeline maps over inputs: it never
+//! panics on content and never fails as a whole — whatever cannot be read becomes an entry of
+//! `errors`, and whatever could be read is kept. Tables are read before prose so the prose can
+//! resolve names against the codes the document's own tables print.
+
+pub mod codebook;
+pub mod identity;
+pub mod prose;
+pub mod tables;
+
+use std::path::Path;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::catalog::catalog;
+use crate::ingest::{decode, text};
+use crate::model::{Anomaly, Fact, Identity, InputError};
+use codebook::CodeBook;
+use prose::Unmapped;
+use tables::TableInfo;
+
+/// Everything read from one input file (the `fiscal inspect --format json` object, SPEC §4).
+#[derive(Clone, Debug, Serialize)]
+pub struct DocumentReport {
+    pub file: String,
+    pub encoding: Option<String>,
+    /// Content hash prefix (SHA-256, 16 hex digits): stable across renames.
+    pub doc_id: Option<String>,
+    pub document: Identity,
+    pub facts: Vec<Fact>,
+    pub anomalies: Vec<Anomaly>,
+    pub errors: Vec<InputError>,
+    pub tables: Vec<TableInfo>,
+    /// Numbers printed in prose that no measure could be attributed to.
+    pub unmapped: Vec<Unmapped>,
+}
+
+impl DocumentReport {
+    fn empty(file: &str) -> DocumentReport {
+        DocumentReport {
+            file: file.to_string(),
+            encoding: None,
+            doc_id: None,
+            document: Identity::default(),
+            facts: Vec::new(),
+            anomalies: Vec::new(),
+            errors: Vec::new(),
+            tables: Vec::new(),
+            unmapped: Vec::new(),
+        }
+    }
+
+    /// True when nothing at all could be read from the file.
+    pub fn unreadable(&self) -> bool {
+        !self.errors.is_empty() && self.encoding.is_none() && self.facts.is_empty()
+    }
+}
+
+fn error(kind: &str, message: impl Into<String>, location: Option<String>) -> InputError {
+    InputError {
+        kind: kind.to_string(),
+        message: message.into(),
+        location,
+    }
+}
+
+/// Reads one input file. Never fails: problems are reported in `errors`.
+pub fn read_document(path: &Path) -> DocumentReport {
+    let file = path.display().to_string();
+    let mut report = DocumentReport::empty(&file);
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            report
+                .errors
+                .push(error("io", format!("cannot read {file}: {e}"), None));
+            return report;
+        }
+    };
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    match extension.as_str() {
+        "txt" | "text" | "" => read_text_bytes(&file, &bytes),
+        other => {
+            report.errors.push(error(
+                "unsupported",
+                format!("{file}: .{other} inputs are not read yet (text .txt only)"),
+                None,
+            ));
+            report
+        }
+    }
+}
+
+/// Reads a parsed-text document from its bytes.
+pub fn read_text_bytes(file: &str, bytes: &[u8]) -> DocumentReport {
+    let mut report = DocumentReport::empty(file);
+    report.doc_id = Some(doc_id(bytes));
+    let (decoded, encoding) = match decode::decode(bytes) {
+        Ok(d) => d,
+        Err(e) => {
+            report
+                .errors
+                .push(error("encoding", format!("{file}: {e}"), None));
+            return report;
+        }
+    };
+    report.encoding = Some(encoding.as_str().to_string());
+    let extraction = extract_text(&decoded);
+    report.document = extraction.identity;
+    report.facts = extraction.facts;
+    report.tables = extraction.tables;
+    report.unmapped = extraction.unmapped;
+    report
+}
+
+/// SHA-256 prefix of the content.
+pub fn doc_id(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+/// What the extractor finds in decoded text.
+pub struct Extraction {
+    pub identity: Identity,
+    pub facts: Vec<Fact>,
+    pub tables: Vec<TableInfo>,
+    pub unmapped: Vec<Unmapped>,
+}
+
+/// Extracts identity and facts from decoded text.
+pub fn extract_text(decoded: &str) -> Extraction {
+    let doc = text::split(decoded);
+    let identity = identity::identify(&doc.lines, &doc.grids);
+    let table_output = tables::extract(&doc.grids, identity.fiscal_year, identity.kind);
+    let codes = CodeBook::new(catalog(), table_output.printed_codes.iter().cloned());
+    let prose_output = prose::extract(&doc.lines, &identity, &codes);
+    let mut facts = prose_output.facts;
+    facts.extend(table_output.facts);
+    facts.sort_by(|a, b| a.location.cmp(&b.location));
+    Extraction {
+        identity,
+        facts,
+        tables: table_output.tables,
+        unmapped: prose_output.unmapped,
+    }
+}

@@ -1,0 +1,1029 @@
+//! Prose → facts: the statement parser.
+//!
+//! Each prose line is read left to right as a stream of *mentions* (a number with its unit),
+//! *connectors* (`其中`, `包括`, `具体包括`…) and *flat statements* (`与上年持平`). A mention's
+//! *label* is the text between the previous boundary (`，；。：、`, a connector or an earlier
+//! mention) and the number. The label decides the aspect (`占…的` → share, `完成年初预算的` →
+//! completion, `比上年增加` → year-on-year) and names the measure through the catalog's terms.
+//!
+//! Context fills what the label leaves open:
+//! * the **list** a mention belongs to: a connector makes the current subject the parent of the
+//!   items that follow — inline to the end of the sentence, and on later lines for deeper list
+//!   markers (`1.` under an unnumbered lead-in, `（1）` under `1.`). Class names take the parent's
+//!   measure (`一般公共服务支出` under `一般公共预算财政拨款支出…包括：`), unknown names become the
+//!   parent's items (`（1）事业运行`) or, where the code table says so, its sub-codes;
+//! * the **subject**: a share, completion or year-on-year figure without a named measure
+//!   belongs to the last measure named;
+//! * the **fund** of role phrases (基本支出, 项目支出, 人员经费): from a qualifier in the label,
+//!   else the list's parent, the topic before a colon, the section heading, else all funds.
+//!
+//! Numbers this cannot attribute are returned as `unmapped`, never guessed.
+
+mod scan;
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+use rust_decimal::Decimal;
+
+use crate::catalog::{catalog, Catalog, Family, Role, TermHit, TermMeaning};
+use crate::extract::codebook::CodeBook;
+use crate::ingest::normalize;
+use crate::ingest::text::ProseLine;
+use crate::model::{Aspect, Code, Fact, Identity, Location, MetricKey, Source, Unit, UnitKind};
+
+pub use scan::{mentions, Mention};
+
+/// A number in the prose that no measure could be attributed to.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Unmapped {
+    pub location: Location,
+    pub raw: String,
+    pub label: String,
+}
+
+/// What prose extraction yields for one document.
+#[derive(Clone, Debug, Default)]
+pub struct ProseOutput {
+    pub facts: Vec<Fact>,
+    pub unmapped: Vec<Unmapped>,
+}
+
+/// A measure a number is attributed to.
+#[derive(Clone, Debug, PartialEq)]
+struct Target {
+    metric: MetricKey,
+    code: Option<Code>,
+    item: Option<String>,
+    unit: UnitKind,
+}
+
+/// An open list: the items after a connector belong to `parent`.
+#[derive(Clone, Debug)]
+struct Frame {
+    parent: Target,
+    /// Marker level of the line the list was opened on (0: unnumbered or heading).
+    level: u8,
+    line: u32,
+    sentence: u32,
+    group: u32,
+    at_line_end: bool,
+}
+
+/// Where a line stands in the document outline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Marker {
+    /// `第一部分`
+    Part,
+    /// `一、`
+    Major,
+    /// `（一）`
+    Minor,
+    /// `1.` (1), `（1）` (2), `①` (3)
+    Item(u8),
+    None,
+}
+
+fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
+    cell.get_or_init(|| Regex::new(pattern).expect("static pattern"))
+}
+
+fn marker_regex() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    re(
+        &R,
+        r"^\s*(?:(?P<part>第[一二三四五六七八九十]+部分)|(?P<major>[一二三四五六七八九十]+[、.])|(?P<minor>\([一二三四五六七八九十]+\))|(?P<l2>\(\d{1,2}\))|(?P<l1>\d{1,2}\s*[.、])|(?P<l3>[①-⑳]))\s*",
+    )
+}
+
+/// The outline marker at the start of a folded line and the chars it takes.
+fn marker(folded: &str) -> (Marker, usize) {
+    let Some(c) = marker_regex().captures(folded) else {
+        return (Marker::None, 0);
+    };
+    let whole = c.get(0).map_or("", |m| m.as_str());
+    let len = whole.chars().count();
+    let rest = &folded[whole.len()..];
+    let kind = if c.name("part").is_some() {
+        Marker::Part
+    } else if c.name("major").is_some() {
+        Marker::Major
+    } else if c.name("minor").is_some() {
+        Marker::Minor
+    } else if c.name("l2").is_some() {
+        Marker::Item(2)
+    } else if c.name("l1").is_some() {
+        // `1.5万元` is a number, not an item.
+        if rest.starts_with(|ch: char| ch.is_ascii_digit()) {
+            return (Marker::None, 0);
+        }
+        Marker::Item(1)
+    } else {
+        Marker::Item(3)
+    };
+    (kind, len)
+}
+
+/// Strips any outline markers from the start of a label.
+fn strip_markers(chars: &[char], mut from: usize, to: usize) -> usize {
+    loop {
+        while from < to && chars[from].is_whitespace() {
+            from += 1;
+        }
+        let rest: String = chars[from..to].iter().collect();
+        match marker(&rest) {
+            (Marker::None, _) | (_, 0) => return from,
+            (_, len) => from += len,
+        }
+    }
+}
+
+const BOUNDARIES: &[char] = &[',', ';', '。', ':', '、', '!', '?', '\u{FF64}'];
+
+fn connector_regex() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    re(
+        &R,
+        r"其中包括|具体包括|主要包括|分项目如下|明细如下|其中|包括|包含",
+    )
+}
+
+fn flat_regex() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    re(&R, r"持平|无变化|没有变化|保持不变")
+}
+
+fn comparator_regex() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    re(
+        &R,
+        r"(?:与|比|较|同)(?:上年度?|上一年度?|去年|(?P<year>20\d\d)年度?)(?:预算数?|同期|决算数?)?(?:相比|对比|比较)?|同比",
+    )
+}
+
+fn completion_regex() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    re(
+        &R,
+        r"完成(?:了)?(?:年初|年度|全年|调整)?预算(?:数)?(?:的)?|(?:预算)?执行率(?:为|达到)?|完成率(?:为|达到)?|为(?:年初)?预算(?:数)?的",
+    )
+}
+
+fn direction_regex() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    re(
+        &R,
+        r"(增加|增长|减少|降低|下降|上升|增幅|降幅|减幅|增|减)(?:了|为|达)?$",
+    )
+}
+
+fn budget_comparison_regex() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    re(&R, r"(?:与|比|较)(?:年初)?预算(?:数)?|预算数")
+}
+
+fn filler_regex() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    re(
+        &R,
+        r"\d+年度?|\d+月|\d+日|今年|本年度?|全年|当年|本单位|本部门|本级|部门|单位|年度|共计|合计|总额|安排|达到|截至|截止|共|为|是|的|在|中|了|额",
+    )
+}
+
+fn class_path_regex() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    re(&R, r"^(.+?)\(类\)(.+?)\(款\)(.+?)\(项\)$")
+}
+
+/// A prose line prepared for reading.
+struct Line {
+    number: u32,
+    folded: Vec<char>,
+    raw: Vec<char>,
+    /// Paren depth of each char (content of `(…)` is one deeper than the parens).
+    depth: Vec<u8>,
+    /// Innermost paren group of each char (0: none) and each group's enclosing group.
+    group: Vec<u32>,
+    group_parent: Vec<u32>,
+    sentence: Vec<u32>,
+    marker: Marker,
+    marker_end: usize,
+}
+
+impl Line {
+    fn new(line: &ProseLine) -> Line {
+        let folded: Vec<char> = line.text.chars().collect();
+        let raw: Vec<char> = line.raw.chars().collect();
+        let mut depth = Vec::with_capacity(folded.len());
+        let mut group = Vec::with_capacity(folded.len());
+        let mut group_parent = vec![0u32];
+        let mut stack: Vec<u32> = Vec::new();
+        let mut sentence = Vec::with_capacity(folded.len());
+        let mut s = 0u32;
+        for &c in &folded {
+            let current = stack.last().copied().unwrap_or(0);
+            match c {
+                '(' | '[' | '【' | '〔' => {
+                    depth.push(stack.len() as u8);
+                    group.push(current);
+                    let id = group_parent.len() as u32;
+                    group_parent.push(current);
+                    stack.push(id);
+                }
+                ')' | ']' | '】' | '〕' => {
+                    stack.pop();
+                    depth.push(stack.len() as u8);
+                    group.push(stack.last().copied().unwrap_or(0));
+                }
+                _ => {
+                    depth.push(stack.len().min(255) as u8);
+                    group.push(current);
+                }
+            }
+            sentence.push(s);
+            if c == '。' {
+                s += 1;
+            }
+        }
+        let text: String = folded.iter().collect();
+        let (marker, marker_end) = marker(&text);
+        Line {
+            number: line.number,
+            folded,
+            raw,
+            depth,
+            group,
+            group_parent,
+            sentence,
+            marker,
+            marker_end,
+        }
+    }
+
+    fn level(&self) -> u8 {
+        match self.marker {
+            Marker::Item(l) => l,
+            _ => 0,
+        }
+    }
+
+    fn text(&self, from: usize, to: usize) -> String {
+        self.folded[from..to].iter().collect()
+    }
+
+    fn raw_text(&self, from: usize, to: usize) -> String {
+        self.raw[from..to.min(self.raw.len())].iter().collect()
+    }
+
+    /// True when `inner` is `outer` or nested inside it.
+    fn within_group(&self, mut inner: u32, outer: u32) -> bool {
+        loop {
+            if inner == outer {
+                return true;
+            }
+            if inner == 0 {
+                return false;
+            }
+            inner = self.group_parent[inner as usize];
+        }
+    }
+
+    /// Start of the clause ending at `pos`: just after the nearest boundary at or above the
+    /// depth of `pos`, but not before `floor`.
+    fn clause_start(&self, pos: usize, floor: usize) -> usize {
+        let d = self.depth.get(pos).copied().unwrap_or(0);
+        let mut i = pos;
+        while i > floor {
+            let c = self.folded[i - 1];
+            if BOUNDARIES.contains(&c) && self.depth[i - 1] <= d {
+                break;
+            }
+            i -= 1;
+        }
+        i
+    }
+
+    fn sentence_start(&self, pos: usize) -> usize {
+        let s = self.sentence.get(pos).copied().unwrap_or(0);
+        let mut i = pos;
+        while i > 0 && self.sentence[i - 1] == s {
+            i -= 1;
+        }
+        i
+    }
+}
+
+/// Folded text without spaces/quotes, with each byte's paren depth, for term search.
+struct Key {
+    text: String,
+    depth: Vec<u8>,
+}
+
+impl Key {
+    fn new(line: &Line, from: usize, to: usize) -> Key {
+        let mut text = String::new();
+        let mut depth = Vec::new();
+        for i in from..to {
+            let c = line.folded[i];
+            if c.is_whitespace() || normalize::is_quote(c) {
+                continue;
+            }
+            text.push(c);
+            depth.extend(std::iter::repeat_n(line.depth[i], c.len_utf8()));
+        }
+        Key { text, depth }
+    }
+
+    fn from_str(s: &str) -> Key {
+        let text = normalize::name_key(s);
+        let depth = vec![0; text.len()];
+        Key { text, depth }
+    }
+
+    /// False when the phrase lies inside parentheses deeper than the number it would name
+    /// (`(一般商品和服务支出)` explains, it does not name).
+    fn shallow(&self, start: usize, end: usize, max_depth: u8) -> bool {
+        let first = self.depth.get(start).copied().unwrap_or(0);
+        let last = end
+            .checked_sub(1)
+            .and_then(|i| self.depth.get(i))
+            .copied()
+            .unwrap_or(0);
+        first <= max_depth || last <= max_depth
+    }
+}
+
+/// Reading state carried from line to line.
+struct Reader<'a> {
+    catalog: &'a Catalog,
+    codes: &'a CodeBook<'a>,
+    year: Option<i32>,
+    department_names: Vec<String>,
+    frames: Vec<Frame>,
+    subject: Option<Target>,
+    section_major: String,
+    section_minor: String,
+    previous_line: Option<u32>,
+    out: ProseOutput,
+}
+
+/// Extracts the facts printed in prose lines.
+pub fn extract(lines: &[ProseLine], identity: &Identity, codes: &CodeBook<'_>) -> ProseOutput {
+    let mut department_names = Vec::new();
+    if let Some(d) = &identity.department {
+        department_names.push(normalize::name_key(d));
+        if let Some(m) = catalog().regions.prefix(d) {
+            let rest: String = d.chars().skip(m.printed_len).collect();
+            department_names.push(normalize::name_key(&rest));
+        }
+    }
+    let mut reader = Reader {
+        catalog: catalog(),
+        codes,
+        year: identity.fiscal_year,
+        department_names,
+        frames: Vec::new(),
+        subject: None,
+        section_major: String::new(),
+        section_minor: String::new(),
+        previous_line: None,
+        out: ProseOutput::default(),
+    };
+    for line in lines {
+        if line.text.trim().is_empty() {
+            continue;
+        }
+        reader.read_line(&Line::new(line));
+        reader.previous_line = Some(line.number);
+    }
+    reader.out
+}
+
+enum Event {
+    Mention(Mention),
+    Connector { start: usize, end: usize },
+    Flat { start: usize, end: usize },
+}
+
+impl Event {
+    fn position(&self) -> usize {
+        match self {
+            Event::Mention(m) => m.start,
+            Event::Connector { start, .. } | Event::Flat { start, .. } => *start,
+        }
+    }
+}
+
+/// What a label says about its number.
+#[derive(Debug)]
+struct LabelParts {
+    aspect: Aspect,
+    /// The part naming the measure (before 占 / 完成 / the comparator), as char range.
+    subject: (usize, usize),
+    /// For shares: the part after 占.
+    basis: Option<(usize, usize)>,
+    negative: bool,
+}
+
+impl Reader<'_> {
+    fn read_line(&mut self, line: &Line) {
+        match line.marker {
+            Marker::Part => {
+                self.frames.clear();
+                self.subject = None;
+                self.section_major.clear();
+                self.section_minor.clear();
+            }
+            Marker::Major => {
+                self.frames.clear();
+                self.subject = None;
+                self.section_major = normalize::name_key(&line.text(0, line.folded.len()));
+                self.section_minor.clear();
+            }
+            Marker::Minor => {
+                self.frames.clear();
+                self.subject = None;
+                self.section_minor = normalize::name_key(&line.text(0, line.folded.len()));
+            }
+            Marker::Item(level) => self.frames.retain(|f| f.level < level),
+            Marker::None => {}
+        }
+
+        let text: String = line.folded.iter().collect();
+        let raw: String = line.raw.iter().collect();
+        let mut events: Vec<Event> = mentions(&text, &raw)
+            .into_iter()
+            .map(Event::Mention)
+            .collect();
+        let char_of = |byte: usize| text[..byte].chars().count();
+        for m in connector_regex().find_iter(&text) {
+            events.push(Event::Connector {
+                start: char_of(m.start()),
+                end: char_of(m.end()),
+            });
+        }
+        for m in flat_regex().find_iter(&text) {
+            events.push(Event::Flat {
+                start: char_of(m.start()),
+                end: char_of(m.end()),
+            });
+        }
+        events.sort_by_key(Event::position);
+
+        let mut floor = line.marker_end;
+        for event in events {
+            match event {
+                Event::Mention(m) => {
+                    if m.start < floor {
+                        continue;
+                    }
+                    self.read_mention(line, &m, floor);
+                    floor = m.end;
+                }
+                Event::Connector { start, end } => {
+                    if start < floor {
+                        continue;
+                    }
+                    self.open_list(line, end);
+                    floor = end;
+                }
+                Event::Flat { start, end } => {
+                    if start >= floor {
+                        self.read_flat(line, start, end, floor);
+                    }
+                }
+            }
+        }
+    }
+
+    fn open_list(&mut self, line: &Line, end: usize) {
+        let Some(parent) = self.subject.clone() else {
+            return;
+        };
+        let at_line_end = line.folded[end..]
+            .iter()
+            .all(|c| c.is_whitespace() || matches!(c, ':' | '。' | ','));
+        let pos = end.saturating_sub(1);
+        self.frames.push(Frame {
+            parent,
+            level: line.level(),
+            line: line.number,
+            sentence: line.sentence.get(pos).copied().unwrap_or(0),
+            group: line.group.get(pos).copied().unwrap_or(0),
+            at_line_end,
+        });
+    }
+
+    /// The list a mention at `pos` of `line` belongs to, if any.
+    fn frame_for(&self, line: &Line, pos: usize) -> Option<&Frame> {
+        let sentence = line.sentence.get(pos).copied().unwrap_or(0);
+        let group = line.group.get(pos).copied().unwrap_or(0);
+        let level = line.level();
+        self.frames.iter().rev().find(|f| {
+            if f.line == line.number {
+                f.sentence == sentence && line.within_group(group, f.group)
+            } else if level > 0 {
+                level > f.level
+            } else {
+                f.at_line_end && self.previous_line == Some(f.line)
+            }
+        })
+    }
+
+    fn section_key(&self) -> String {
+        format!("{}{}", self.section_major, self.section_minor)
+    }
+
+    /// Splits a label into aspect, subject and basis parts.
+    fn label_parts(&self, line: &Line, from: usize, to: usize, unit: Unit) -> Option<LabelParts> {
+        let label = line.text(from, to);
+        let at = |byte: usize| from + label[..byte].chars().count();
+        let percent = unit == Unit::Percent;
+        if percent {
+            if let Some(b) = label.rfind('占') {
+                let after = at(b + '占'.len_utf8());
+                return Some(LabelParts {
+                    aspect: Aspect::SharePct,
+                    subject: (from, at(b)),
+                    basis: Some((after, to)),
+                    negative: false,
+                });
+            }
+            if let Some(m) = completion_regex().find(&label) {
+                return Some(LabelParts {
+                    aspect: Aspect::CompletionPct,
+                    subject: (from, at(m.start())),
+                    basis: None,
+                    negative: false,
+                });
+            }
+        }
+        let trimmed = label.trim_end();
+        if let Some(c) = direction_regex().captures(trimmed) {
+            let verb = c.get(1).map_or("", |m| m.as_str());
+            let negative = matches!(verb, "减少" | "降低" | "下降" | "降幅" | "减幅" | "减");
+            let verb_start = c.get(0).map_or(trimmed.len(), |m| m.start());
+            let mut subject_end = verb_start;
+            if let Some(m) = comparator_regex().find(&trimmed[..verb_start]) {
+                subject_end = subject_end.min(m.start());
+            }
+            return Some(LabelParts {
+                aspect: if percent {
+                    Aspect::YoyPct
+                } else {
+                    Aspect::YoyDelta
+                },
+                subject: (from, at(subject_end)),
+                basis: None,
+                negative,
+            });
+        }
+        Some(LabelParts {
+            aspect: Aspect::Value,
+            subject: (from, to),
+            basis: None,
+            negative: false,
+        })
+    }
+
+    /// True when the sentence up to `pos` compares with the prior year (not with a budget).
+    fn is_year_on_year(&self, line: &Line, pos: usize) -> bool {
+        let start = line.sentence_start(pos);
+        let prefix = line.text(start, pos);
+        let mut found = false;
+        for c in comparator_regex().captures_iter(&prefix) {
+            found = match (c.name("year"), self.year) {
+                (Some(y), Some(doc_year)) => y.as_str().parse::<i32>().ok() == Some(doc_year - 1),
+                _ => true,
+            };
+        }
+        found
+    }
+
+    fn read_mention(&mut self, line: &Line, m: &Mention, floor: usize) {
+        let label_start = line.clause_start(m.start, floor);
+        let from = strip_markers(&line.folded, label_start, m.start);
+        let mention_depth = line.depth.get(m.start).copied().unwrap_or(0);
+        let label_raw = line.raw_text(from, m.start).trim().to_string();
+        let Some(parts) = self.label_parts(line, from, m.start, m.unit) else {
+            return;
+        };
+        let frame = self.frame_for(line, m.start).cloned();
+        // `支出预算：2023年年初预算数…` — the words before a colon name the topic.
+        let topic = (label_start > floor && line.folded[label_start - 1] == ':').then(|| {
+            let end = label_start - 1;
+            let start = strip_markers(&line.folded, line.clause_start(end, floor), end);
+            Key::new(line, start, end)
+        });
+
+        let target = match parts.aspect {
+            Aspect::Value => {
+                let key = Key::new(line, parts.subject.0, parts.subject.1);
+                let named = self.resolve(
+                    &key,
+                    mention_depth,
+                    Some(m.unit.kind()),
+                    frame.as_ref(),
+                    topic.as_ref(),
+                );
+                match named {
+                    Some(t) => Some(t),
+                    None => self.list_item(line, parts.subject, m.unit.kind(), frame.as_ref()),
+                }
+            }
+            Aspect::YoyDelta | Aspect::YoyPct => {
+                if !self.is_year_on_year(line, m.start) {
+                    None
+                } else {
+                    self.subject_of(
+                        line,
+                        parts.subject,
+                        mention_depth,
+                        frame.as_ref(),
+                        topic.as_ref(),
+                    )
+                }
+            }
+            _ => self.subject_of(
+                line,
+                parts.subject,
+                mention_depth,
+                frame.as_ref(),
+                topic.as_ref(),
+            ),
+        };
+
+        let Some(target) = target else {
+            self.out.unmapped.push(Unmapped {
+                location: Location::Line(line.number),
+                raw: m.raw.clone(),
+                label: label_raw,
+            });
+            return;
+        };
+        if parts.aspect == Aspect::YoyDelta && target.unit != m.unit.kind() {
+            return;
+        }
+        let basis = parts.basis.and_then(|(s, e)| {
+            let key = Key::new(line, s, e);
+            self.resolve(&key, mention_depth, None, frame.as_ref(), None)
+                .map(|t| t.metric)
+                .or_else(|| frame.as_ref().map(|f| f.parent.metric.clone()))
+        });
+        let (value, unit) = match m.value {
+            Some(v) => {
+                let (v, u) = m.unit.normalize(v);
+                (Some(if parts.negative { -v } else { v }), u)
+            }
+            None => (None, m.unit.normalize(Decimal::ZERO).1),
+        };
+        self.out.facts.push(Fact {
+            metric: target.metric.clone(),
+            code: target.code.clone(),
+            item: target.item.clone(),
+            aspect: parts.aspect,
+            value,
+            unit,
+            raw: m.raw.clone(),
+            source: Source::Prose,
+            location: Location::Line(line.number),
+            printed: m.value,
+            printed_unit: m.unit,
+            label: label_raw,
+            basis,
+        });
+        self.subject = Some(target);
+    }
+
+    /// The measure a share/completion/year-on-year figure is about: named in its label, or the
+    /// current subject.
+    fn subject_of(
+        &self,
+        line: &Line,
+        (start, end): (usize, usize),
+        depth: u8,
+        frame: Option<&Frame>,
+        topic: Option<&Key>,
+    ) -> Option<Target> {
+        let key = Key::new(line, start, end);
+        self.resolve(&key, depth, None, frame, topic)
+            .or_else(|| self.subject.clone())
+    }
+
+    /// An unnamed label inside a list: an item (or resolvable sub-code) of the list's parent.
+    fn list_item(
+        &self,
+        line: &Line,
+        (start, end): (usize, usize),
+        unit: UnitKind,
+        frame: Option<&Frame>,
+    ) -> Option<Target> {
+        let frame = frame?;
+        if frame.parent.unit != unit {
+            return None;
+        }
+        let item = line
+            .raw_text(start, end)
+            .trim()
+            .trim_matches(|c: char| c.is_whitespace() || "，,：:；;、。".contains(c))
+            .to_string();
+        let folded_item = normalize::fold(&item);
+        if item.is_empty() || folded_item.chars().all(|c| c.is_ascii_digit() || c == '.') {
+            return None;
+        }
+        let parent = &frame.parent;
+        if let Some(code) = &parent.code {
+            if let Some(sub) = self.codes.child_named(code, &item) {
+                return Some(Target {
+                    code: Some(sub),
+                    item: None,
+                    ..parent.clone()
+                });
+            }
+        }
+        Some(Target {
+            item: Some(item),
+            ..parent.clone()
+        })
+    }
+
+    /// Names a measure from a label key (and the colon topic), or `None`.
+    fn resolve(
+        &self,
+        key: &Key,
+        depth: u8,
+        unit: Option<UnitKind>,
+        frame: Option<&Frame>,
+        topic: Option<&Key>,
+    ) -> Option<Target> {
+        if let Some(t) = self.resolve_class_path(key, frame) {
+            return Some(t);
+        }
+        let hit = self.choose(key, depth, unit, frame);
+        let from_topic = match (&hit, topic) {
+            (Some(h), _) if !h.term.weak => None,
+            (_, Some(t)) => self
+                .choose(t, u8::MAX, unit, frame)
+                .filter(|h| !h.term.weak),
+            _ => None,
+        };
+        let (key, hit) = match (from_topic, hit) {
+            (Some(h), _) => (topic?, h),
+            (None, Some(h)) => (key, h),
+            (None, None) => return None,
+        };
+        self.target_of(key, &hit, frame, topic)
+    }
+
+    fn resolve_class_path(&self, key: &Key, frame: Option<&Frame>) -> Option<Target> {
+        let c = class_path_regex().captures(&key.text)?;
+        let (class, kuan, xiang) = (&c[1], &c[2], &c[3]);
+        let metric = frame
+            .map(|f| f.parent.metric.clone())
+            .unwrap_or_else(|| MetricKey::new("expenditure.total"));
+        let (class_code, full) = self.codes.resolve_path(class, kuan, xiang);
+        let (code, item) = match (full, class_code) {
+            (Some(full), _) => (Some(full), None),
+            (None, Some(class_code)) => (Some(class_code), Some(xiang.to_string())),
+            (None, None) => return None,
+        };
+        Some(Target {
+            metric,
+            code,
+            item,
+            unit: UnitKind::Amount,
+        })
+    }
+
+    /// Picks the phrase naming the measure: strong over weak, nearest to the number, longest.
+    fn choose<'k>(
+        &'k self,
+        key: &Key,
+        depth: u8,
+        unit: Option<UnitKind>,
+        frame: Option<&Frame>,
+    ) -> Option<TermHit<'k>> {
+        let parent_metric = frame.map(|f| f.parent.metric.as_str());
+        let skip_until = self
+            .department_names
+            .iter()
+            .filter(|n| !n.is_empty())
+            .filter_map(|n| key.text.find(n.as_str()).map(|p| (p, p + n.len())))
+            .collect::<Vec<_>>();
+        let hits: Vec<TermHit<'k>> = self
+            .catalog
+            .terms
+            .find(&key.text)
+            .into_iter()
+            .filter(|h| key.shallow(h.start, h.end, depth))
+            .filter(|h| match (h.term.unit, unit) {
+                (Some(t), Some(u)) => t == u,
+                _ => true,
+            })
+            .filter(|h| match (&h.term.within, parent_metric) {
+                (None, _) => true,
+                (Some(prefix), Some(p)) => p.starts_with(prefix.as_str()),
+                (Some(_), None) => false,
+            })
+            .filter(|h| !skip_until.iter().any(|(s, e)| h.start >= *s && h.end <= *e))
+            .collect();
+        let contained = |h: &TermHit<'_>| {
+            hits.iter().any(|o| {
+                o.start <= h.start && o.end >= h.end && (o.end - o.start) > (h.end - h.start)
+            })
+        };
+        let kept: Vec<&TermHit<'k>> = hits.iter().filter(|h| !contained(h)).collect();
+        let strong: Vec<&&TermHit<'k>> = kept.iter().filter(|h| !h.term.weak).collect();
+        let pool: Vec<&&TermHit<'k>> = if strong.is_empty() {
+            kept.iter()
+                .filter(|h| self.weak_term_alone(key, h, &skip_until))
+                .collect()
+        } else {
+            strong
+        };
+        pool.into_iter()
+            .max_by_key(|h| (h.end, h.end - h.start))
+            .map(|h| **h)
+    }
+
+    /// A weak phrase (`支出`, `收入`, `项目`) names the measure only when the rest of the label
+    /// is filler — dates, qualifiers, the department's name — so `债务支出` is not a total.
+    fn weak_term_alone(&self, key: &Key, hit: &TermHit<'_>, names: &[(usize, usize)]) -> bool {
+        let mut covered = vec![false; key.text.len()];
+        let mut cover = |s: usize, e: usize| covered[s..e].iter_mut().for_each(|c| *c = true);
+        cover(hit.start, hit.end);
+        for (s, e) in names {
+            cover(*s, *e);
+        }
+        for (s, e, _) in self.catalog.terms.qualifiers_in(&key.text) {
+            cover(s, e);
+        }
+        for m in filler_regex().find_iter(&key.text) {
+            cover(m.start(), m.end());
+        }
+        key.text
+            .char_indices()
+            .all(|(i, c)| covered[i] || !c.is_alphanumeric() || c.is_ascii_digit())
+    }
+
+    fn target_of(
+        &self,
+        key: &Key,
+        hit: &TermHit<'_>,
+        frame: Option<&Frame>,
+        topic: Option<&Key>,
+    ) -> Option<Target> {
+        match &hit.term.meaning {
+            TermMeaning::Metric(metric) => {
+                let metric = self.apply_modifiers(key, hit, metric);
+                let unit = self
+                    .catalog
+                    .metric(metric.as_str())
+                    .and_then(|m| m.unit)
+                    .unwrap_or(UnitKind::Amount);
+                Some(Target {
+                    metric,
+                    code: None,
+                    item: None,
+                    unit,
+                })
+            }
+            TermMeaning::Role(role) => {
+                let family = self.family(key, hit.start, frame, topic);
+                let all = self.catalog.terms.family("all");
+                let metric = family
+                    .metric(*role)
+                    .or_else(|| all.and_then(|f| f.metric(*role)))?
+                    .clone();
+                // A role inside a class's list keeps the class (基本支出 of 201).
+                let code = frame
+                    .filter(|f| family.contains(&f.parent.metric))
+                    .and_then(|f| f.parent.code.clone());
+                Some(Target {
+                    metric,
+                    code,
+                    item: None,
+                    unit: UnitKind::Amount,
+                })
+            }
+            TermMeaning::Class(code) => {
+                let metric = match frame {
+                    Some(f) if f.parent.unit == UnitKind::Amount => f.parent.metric.clone(),
+                    _ => {
+                        let family = self.family(key, hit.start, None, topic);
+                        family.metric(Role::Total)?.clone()
+                    }
+                };
+                Some(Target {
+                    metric,
+                    code: Some(code.clone()),
+                    item: None,
+                    unit: UnitKind::Amount,
+                })
+            }
+        }
+    }
+
+    /// `购置车辆` is a purchase, not the fleet: modifiers printed before a phrase re-map it.
+    fn apply_modifiers(&self, key: &Key, hit: &TermHit<'_>, metric: &MetricKey) -> MetricKey {
+        let before = &key.text[..hit.start];
+        for (phrase, from, to) in MODIFIERS {
+            if metric.as_str() == *from && before.contains(phrase) {
+                return MetricKey::new(*to);
+            }
+        }
+        metric.clone()
+    }
+
+    /// The fund family of a role phrase at `at` in `key`.
+    fn family(&self, key: &Key, at: usize, frame: Option<&Frame>, topic: Option<&Key>) -> &Family {
+        let terms = &self.catalog.terms;
+        let best_qualifier = |k: &Key, limit: usize| {
+            terms
+                .qualifiers_in(&k.text)
+                .into_iter()
+                .filter(|(_, e, _)| *e <= limit)
+                .max_by_key(|(s, e, _)| (*e, e - s))
+                .map(|(_, _, f)| f)
+        };
+        if let Some(f) = best_qualifier(key, at) {
+            return f;
+        }
+        if let Some(f) = frame.and_then(|f| terms.family_of(&f.parent.metric)) {
+            return f;
+        }
+        if let Some(f) = topic.and_then(|t| best_qualifier(t, t.text.len())) {
+            return f;
+        }
+        for section in [&self.section_minor, &self.section_key()] {
+            let k = Key::from_str(section);
+            if let Some(f) = best_qualifier(&k, k.text.len()) {
+                return f;
+            }
+        }
+        match terms.family("all") {
+            Some(f) => f,
+            None => &terms.families[0],
+        }
+    }
+
+    /// `与上年持平`, `较2022年无变化`: a year-on-year change of exactly zero.
+    fn read_flat(&mut self, line: &Line, start: usize, end: usize, floor: usize) {
+        let clause_start = line.clause_start(start, floor);
+        let clause_end = (end..line.folded.len())
+            .find(|&i| BOUNDARIES.contains(&line.folded[i]))
+            .unwrap_or(line.folded.len());
+        let clause = line.text(clause_start, clause_end);
+        if budget_comparison_regex().is_match(&clause) || !self.is_year_on_year(line, end) {
+            return;
+        }
+        let before = line.text(clause_start, start);
+        let subject_end = comparator_regex().find(&before).map_or(start, |m| {
+            clause_start + before[..m.start()].chars().count()
+        });
+        let from = strip_markers(&line.folded, clause_start, subject_end);
+        let depth = line.depth.get(start).copied().unwrap_or(0);
+        let frame = self.frame_for(line, start).cloned();
+        let Some(target) = self.subject_of(line, (from, subject_end), depth, frame.as_ref(), None)
+        else {
+            return;
+        };
+        let unit = match target.unit {
+            UnitKind::Amount => Unit::WanYuan,
+            UnitKind::Percent => Unit::Percent,
+            UnitKind::Count => Unit::Ge,
+            UnitKind::Score => Unit::Score,
+            UnitKind::Area => Unit::SquareMeter,
+            UnitKind::Other => Unit::Other,
+        };
+        self.out.facts.push(Fact {
+            metric: target.metric.clone(),
+            code: target.code.clone(),
+            item: target.item.clone(),
+            aspect: Aspect::YoyDelta,
+            value: Some(Decimal::ZERO),
+            unit,
+            raw: line.raw_text(start, end),
+            source: Source::Prose,
+            location: Location::Line(line.number),
+            printed: Some(Decimal::ZERO),
+            printed_unit: unit,
+            label: line.raw_text(from, start).trim().to_string(),
+            basis: None,
+        });
+        self.subject = Some(target);
+    }
+}
+
+/// (phrase printed before, metric named, metric meant).
+const MODIFIERS: &[(&str, &str, &str)] = &[
+    ("购置", "vehicles.count", "vehicles.purchased"),
+    (
+        "购置",
+        "assets.large_equipment",
+        "assets.large_equipment.purchase_planned",
+    ),
+];
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,200 @@
+//! Statement-parser tests on small strings.
+
+use crate::extract::extract_text;
+use crate::model::{Aspect, Fact};
+
+/// Facts of a tiny document (a title line gives it a year and kind).
+fn facts(title: &str, body: &str) -> Vec<Fact> {
+    extract_text(&format!("{title}\n{body}\n")).facts
+}
+
+fn final_2023(body: &str) -> Vec<Fact> {
+    facts("第二部分 2023年度部门决算情况说明", body)
+}
+
+/// (metric, code, item, aspect, value) of each fact, for compact assertions.
+fn rows(facts: &[Fact]) -> Vec<(String, Option<String>, Option<String>, &'static str, Option<String>)> {
+    facts
+        .iter()
+        .map(|f| {
+            (
+                f.metric.to_string(),
+                f.code.as_ref().map(|c| c.to_string()),
+                f.item.clone(),
+                f.aspect.as_str(),
+                f.value.map(|v| v.to_string()),
+            )
+        })
+        .collect()
+}
+
+fn row(
+    metric: &str,
+    code: Option<&str>,
+    item: Option<&str>,
+    aspect: &'static str,
+    value: Option<&str>,
+) -> (String, Option<String>, Option<String>, &'static str, Option<String>) {
+    (
+        metric.to_string(),
+        code.map(str::to_string),
+        item.map(str::to_string),
+        aspect,
+        value.map(str::to_string),
+    )
+}
+
+#[test]
+fn statement_reads_full_width_digits() {
+    let f = final_2023("（一）收入总计４７２．３９万元，包括：");
+    assert_eq!(rows(&f), vec![row("income.total", None, None, "value", Some("472.39"))]);
+    assert_eq!(f[0].raw, "４７２．３９万元");
+}
+
+#[test]
+fn statement_placeholder_gives_null_value_with_raw_text() {
+    let f = final_2023("（一）收入总计XX万元，包括：\n项目完成年初预算的XX%。");
+    assert_eq!(f[0].value, None);
+    assert_eq!(f[0].raw, "XX万元");
+    assert_eq!(f[0].metric.as_str(), "income.total");
+}
+
+#[test]
+fn statement_negative_wording_gives_negative_deltas() {
+    let f = final_2023("与上年相比，今年收入总计减少341.02万元，降低41.92%,主要原因：项目支出减少。");
+    assert_eq!(
+        rows(&f),
+        vec![
+            row("income.total", None, None, "yoy_delta", Some("-341.02")),
+            row("income.total", None, None, "yoy_pct", Some("-41.92")),
+        ]
+    );
+    let f = final_2023("2023年机关运行经费支出59.6万元，比上年减少17.97万元，下降23.17%。");
+    assert_eq!(f[2].aspect, Aspect::YoyPct);
+    assert_eq!(f[2].value.map(|v| v.to_string()), Some("-23.17".into()));
+}
+
+#[test]
+fn statement_amounts_in_yuan_normalize_to_wan_yuan() {
+    let f = facts(
+        "2024年度部门预算公开",
+        "截至2023年12月31日，部门资产总额347752.90元，其中，流动资产13117.02元。",
+    );
+    assert_eq!(
+        rows(&f),
+        vec![
+            row("assets.total", None, None, "value", Some("34.775290")),
+            row("assets.current", None, None, "value", Some("1.311702")),
+        ]
+    );
+    assert_eq!(f[0].raw, "347752.90元");
+}
+
+#[test]
+fn statement_list_takes_the_fund_of_its_lead_in() {
+    let f = final_2023(
+        "2023年度财政拨款支出472.39万元，其中：基本支出332.70万元，项目支出139.69万元。\
+         与年初预算相比，2023年度财政拨款支出完成年初预算的66.70%，其中：基本支出完成年初预算的109.42%，项目完成年初预算的34.56%。",
+    );
+    assert_eq!(
+        rows(&f),
+        vec![
+            row("expenditure.fiscal", None, None, "value", Some("472.39")),
+            row("expenditure.fiscal.basic", None, None, "value", Some("332.70")),
+            row("expenditure.fiscal.project", None, None, "value", Some("139.69")),
+            row("expenditure.fiscal", None, None, "completion_pct", Some("66.70")),
+            row("expenditure.fiscal.basic", None, None, "completion_pct", Some("109.42")),
+            row("expenditure.fiscal.project", None, None, "completion_pct", Some("34.56")),
+        ]
+    );
+}
+
+#[test]
+fn statement_class_names_and_sub_items_resolve_codes() {
+    let f = final_2023(
+        "（二）一般公共预算财政拨款支出情况。\n\
+         2023年度一般公共预算财政拨款支出1614.27万元，按支出功能分类科目分，包括：卫生健康支出45.82万元，占2.84%。\n\
+         1.卫生健康支出45.82万元，具体包括：\n\
+         （1）事业单位医疗40.69万元，完成年初预算的100%。\n\
+         2.一般公共服务支出1338.83万元，具体包括：\n\
+         （1）事业运行774.09万元。",
+    );
+    let r = rows(&f);
+    assert!(r.contains(&row("expenditure.general_budget", Some("210"), None, "value", Some("45.82"))));
+    assert!(r.contains(&row("expenditure.general_budget", Some("210"), None, "share_pct", Some("2.84"))));
+    assert!(r.contains(&row("expenditure.general_budget", Some("2101102"), None, "value", Some("40.69"))));
+    assert!(r.contains(&row(
+        "expenditure.general_budget",
+        Some("2101102"),
+        None,
+        "completion_pct",
+        Some("100")
+    )));
+    // 事业运行 exists under many 款 of 201: the name stays an item of 201.
+    assert!(r.contains(&row(
+        "expenditure.general_budget",
+        Some("201"),
+        Some("事业运行"),
+        "value",
+        Some("774.09")
+    )));
+}
+
+#[test]
+fn statement_old_class_name_maps_to_the_same_code() {
+    let f = facts(
+        "第三部分 2019年度部门决算情况说明",
+        "2019年度财政拨款支出318.36万元，按支出功能分类科目分，包括：医疗卫生与计划生育支出13.86万元，占4.35%。",
+    );
+    assert!(rows(&f).contains(&row("expenditure.fiscal", Some("210"), None, "value", Some("13.86"))));
+}
+
+#[test]
+fn statement_budget_comparison_is_not_year_on_year() {
+    let f = final_2023("项目支出100万元，比年初预算增加10万元。");
+    assert_eq!(rows(&f), vec![row("expenditure.project", None, None, "value", Some("100"))]);
+}
+
+#[test]
+fn statement_weak_words_need_an_otherwise_empty_label() {
+    let f = facts(
+        "2024年度部门预算公开",
+        "在支出预算114.14万元中，政府采购支出0万元，债务支出0万元。",
+    );
+    assert_eq!(
+        rows(&f),
+        vec![
+            row("expenditure.total", None, None, "value", Some("114.14")),
+            row("procurement.total", None, None, "value", Some("0")),
+        ]
+    );
+}
+
+#[test]
+fn statement_flat_against_prior_year_is_a_zero_delta() {
+    let f = facts(
+        "2024年度部门预算公开",
+        "2.公务接待费0万元，与2023年度持平。\n3.公务用车购置及运行费0万元，决算数持平预算数的主要原因是没有支出。",
+    );
+    assert_eq!(
+        rows(&f),
+        vec![
+            row("three_public.reception", None, None, "value", Some("0")),
+            row("three_public.reception", None, None, "yoy_delta", Some("0")),
+            row("three_public.vehicle", None, None, "value", Some("0")),
+        ]
+    );
+}
+
+#[test]
+fn statement_skips_thresholds_and_keeps_counts_apart_from_amounts() {
+    let f = final_2023("截至2023年12月31日，共有车辆1辆，其中：机要通信用车1辆；单价100万元（含）以上设备（不含车辆）0台（套）。");
+    assert_eq!(
+        rows(&f),
+        vec![
+            row("vehicles.count", None, None, "value", Some("1")),
+            row("vehicles.count", None, Some("机要通信用车"), "value", Some("1")),
+            row("assets.large_equipment", None, None, "value", Some("0")),
+        ]
+    );
+}

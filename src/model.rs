@@ -1,0 +1,467 @@
+//! The shared vocabulary of the pipeline: facts, document identity, locations, units, aspects.
+//!
+//! Every stage speaks these types. They carry no parsing logic and never touch `f64`: money is a
+//! `rust_decimal::Decimal` whose scale is the precision the document printed, because the
+//! tolerance of every check depends on it.
+
+use std::fmt;
+
+use rust_decimal::Decimal;
+use serde::{Serialize, Serializer};
+
+/// Budget (部门预算) or final account (部门决算).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Budget,
+    Final,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Budget => "budget",
+            Kind::Final => "final",
+        }
+    }
+}
+
+/// A canonical metric key from the catalog, e.g. `income.total`, `expenditure.general_budget`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MetricKey(String);
+
+impl MetricKey {
+    pub fn new(key: impl Into<String>) -> Self {
+        MetricKey(key.into())
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for MetricKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Serialize for MetricKey {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+/// A classification code: 支出功能分类 (`201`, `20103`, `2010350`) or 经济分类 (`301`, `30101`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Code(String);
+
+impl Code {
+    /// Accepts 3, 5 or 7 ASCII digits; anything else is not a classification code.
+    pub fn parse(text: &str) -> Option<Code> {
+        let t = text.trim();
+        let ok = matches!(t.len(), 3 | 5 | 7) && t.bytes().all(|b| b.is_ascii_digit());
+        ok.then(|| Code(t.to_string()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    /// The enclosing code one level up (`2080505` → `20805` → `208`), if any.
+    pub fn parent(&self) -> Option<Code> {
+        match self.0.len() {
+            7 => Some(Code(self.0[..5].to_string())),
+            5 => Some(Code(self.0[..3].to_string())),
+            _ => None,
+        }
+    }
+    /// True for 经济分类 codes (3xx), false for 功能分类 (2xx).
+    pub fn is_economic(&self) -> bool {
+        self.0.starts_with('3')
+    }
+    pub fn is_descendant_of(&self, ancestor: &Code) -> bool {
+        self.0.len() > ancestor.0.len() && self.0.starts_with(&ancestor.0)
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+/// Which side of a number a fact records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Aspect {
+    /// The amount or count itself (for a budget document, the budgeted amount).
+    Value,
+    /// `占…的p%`.
+    SharePct,
+    /// `与上年相比增加d万元` (negative for 减少/降低/下降).
+    YoyDelta,
+    /// `增长p%`.
+    YoyPct,
+    /// `完成年初预算的p%`, 执行率.
+    CompletionPct,
+    /// A 预算数 column or 项目预算金额 in a final account.
+    Budget,
+    /// A performance indicator's target value (指标值 / 年度目标值).
+    Target,
+}
+
+impl Aspect {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Aspect::Value => "value",
+            Aspect::SharePct => "share_pct",
+            Aspect::YoyDelta => "yoy_delta",
+            Aspect::YoyPct => "yoy_pct",
+            Aspect::CompletionPct => "completion_pct",
+            Aspect::Budget => "budget",
+            Aspect::Target => "target",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Aspect> {
+        Some(match s {
+            "value" => Aspect::Value,
+            "share_pct" => Aspect::SharePct,
+            "yoy_delta" => Aspect::YoyDelta,
+            "yoy_pct" => Aspect::YoyPct,
+            "completion_pct" => Aspect::CompletionPct,
+            "budget" => Aspect::Budget,
+            "target" => Aspect::Target,
+            _ => return None,
+        })
+    }
+    /// Aspects whose unit is always a percentage.
+    pub fn is_percentage(self) -> bool {
+        matches!(
+            self,
+            Aspect::SharePct | Aspect::YoyPct | Aspect::CompletionPct
+        )
+    }
+}
+
+impl Serialize for Aspect {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// What a number counts, as printed and after normalization.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Unit {
+    WanYuan,
+    Yuan,
+    YiYuan,
+    Percent,
+    /// 个 (projects, groups…)
+    Ge,
+    /// 辆 (vehicles)
+    Liang,
+    /// 人
+    Person,
+    /// 人次
+    PersonTime,
+    /// 分 (scores)
+    Score,
+    /// 平方米
+    SquareMeter,
+    /// 台 / 台（套） / 套 (equipment)
+    Set,
+    /// 次 / 批次
+    Times,
+    /// 天
+    Day,
+    /// A unit the catalog does not know, e.g. an indicator's 度量单位 such as `户`.
+    Other,
+}
+
+/// Broad families of units: facts and terms only combine within one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum UnitKind {
+    Amount,
+    Count,
+    Percent,
+    Score,
+    Area,
+    Other,
+}
+
+impl Unit {
+    /// Recognizes a printed unit (already normalized to ASCII punctuation).
+    pub fn parse(s: &str) -> Option<Unit> {
+        Some(match s {
+            "万元" => Unit::WanYuan,
+            "元" => Unit::Yuan,
+            "亿元" => Unit::YiYuan,
+            "%" => Unit::Percent,
+            "个" | "项" | "家" => Unit::Ge,
+            "辆" => Unit::Liang,
+            "人" | "名" => Unit::Person,
+            "人次" => Unit::PersonTime,
+            "分" => Unit::Score,
+            "平方米" | "㎡" => Unit::SquareMeter,
+            "台" | "套" | "台(套)" => Unit::Set,
+            "次" | "批次" => Unit::Times,
+            "天" => Unit::Day,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unit::WanYuan => "万元",
+            Unit::Yuan => "元",
+            Unit::YiYuan => "亿元",
+            Unit::Percent => "%",
+            Unit::Ge => "个",
+            Unit::Liang => "辆",
+            Unit::Person => "人",
+            Unit::PersonTime => "人次",
+            Unit::Score => "分",
+            Unit::SquareMeter => "平方米",
+            Unit::Set => "台",
+            Unit::Times => "次",
+            Unit::Day => "天",
+            Unit::Other => "",
+        }
+    }
+
+    pub fn kind(self) -> UnitKind {
+        match self {
+            Unit::WanYuan | Unit::Yuan | Unit::YiYuan => UnitKind::Amount,
+            Unit::Percent => UnitKind::Percent,
+            Unit::Ge | Unit::Liang | Unit::Person | Unit::PersonTime | Unit::Set | Unit::Times => {
+                UnitKind::Count
+            }
+            Unit::Score => UnitKind::Score,
+            Unit::SquareMeter => UnitKind::Area,
+            Unit::Day | Unit::Other => UnitKind::Other,
+        }
+    }
+
+    /// Converts a printed value to the normalized unit: amounts to 万元, exactly, by moving the
+    /// decimal point so the printed precision is kept (347752.90元 → 34.775290万元).
+    pub fn normalize(self, printed: Decimal) -> (Decimal, Unit) {
+        match self {
+            Unit::Yuan => (shift_decimal(printed, -4), Unit::WanYuan),
+            Unit::YiYuan => (shift_decimal(printed, 4), Unit::WanYuan),
+            other => (printed, other),
+        }
+    }
+}
+
+/// Multiplies by 10^places without losing digits (negative places divide).
+fn shift_decimal(value: Decimal, places: i32) -> Decimal {
+    let scale = value.scale() as i32;
+    let mantissa = value.mantissa();
+    if places <= 0 {
+        let new_scale = scale - places;
+        if new_scale <= 28 {
+            return Decimal::from_i128_with_scale(mantissa, new_scale as u32);
+        }
+    } else if scale >= places {
+        return Decimal::from_i128_with_scale(mantissa, (scale - places) as u32);
+    }
+    let factor = Decimal::from(10i64.pow(places.unsigned_abs().min(18)));
+    if places > 0 {
+        value.checked_mul(factor).unwrap_or(value)
+    } else {
+        value.checked_div(factor).unwrap_or(value)
+    }
+}
+
+impl Serialize for Unit {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// Where a number was printed: a line of a text file or a spreadsheet cell.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Location {
+    Line(u32),
+    Cell { sheet: String, cell: String },
+}
+
+impl Location {
+    /// The line number for text inputs; spreadsheet cells sort after by sheet/cell.
+    pub fn line(&self) -> Option<u32> {
+        match self {
+            Location::Line(n) => Some(*n),
+            Location::Cell { .. } => None,
+        }
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::Line(n) => write!(f, "line {n}"),
+            Location::Cell { sheet, cell } => write!(f, "{sheet}!{cell}"),
+        }
+    }
+}
+
+impl Serialize for Location {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// Where in the document a fact came from: the prose, or a recognized table.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Source {
+    Prose,
+    /// The table's printed number (`公开05表`) or, without one, its title.
+    Table(String),
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Prose => f.write_str("prose"),
+            Source::Table(name) => write!(f, "table:{name}"),
+        }
+    }
+}
+
+impl Serialize for Source {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// One number found in a document, attributed to a measure.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Fact {
+    pub metric: MetricKey,
+    pub code: Option<Code>,
+    pub item: Option<String>,
+    pub aspect: Aspect,
+    /// Normalized (amounts in 万元), exact; `None` when a placeholder (`XX`) was printed.
+    #[serde(serialize_with = "serialize_decimal_opt")]
+    pub value: Option<Decimal>,
+    pub unit: Unit,
+    /// The text as printed, e.g. `472.39万元`, `XX万元`, `347752.90元`, or a cell's text.
+    pub raw: String,
+    pub source: Source,
+    pub location: Location,
+    /// The number as printed (its scale is the printed precision), before unit normalization.
+    #[serde(skip)]
+    pub printed: Option<Decimal>,
+    /// The unit as printed (元 stays 元 here while `unit` says 万元).
+    #[serde(skip)]
+    pub printed_unit: Unit,
+    /// The words the number was printed with: the prose label or the table row's name.
+    #[serde(skip)]
+    pub label: String,
+    /// For a share: the measure it is a share of (`占收入总计的…` → `income.total`).
+    #[serde(skip)]
+    pub basis: Option<MetricKey>,
+}
+
+impl Fact {
+    /// The identity two printings of the same number share.
+    pub fn key(&self) -> FactKey {
+        FactKey {
+            metric: self.metric.clone(),
+            code: self.code.clone(),
+            item: self.item.clone(),
+            aspect: self.aspect,
+        }
+    }
+}
+
+/// (metric, code, item, aspect): what SPEC §7 matches facts on.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FactKey {
+    pub metric: MetricKey,
+    pub code: Option<Code>,
+    pub item: Option<String>,
+    pub aspect: Aspect,
+}
+
+fn serialize_decimal_opt<S: Serializer>(v: &Option<Decimal>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(d) => s.collect_str(d),
+        None => s.serialize_none(),
+    }
+}
+
+/// Who published a document, for which year, and which kind it is.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Identity {
+    /// As printed in the title or `部门：` rows.
+    pub department: Option<String>,
+    /// The resolved identity across years: full region path plus the unit's own name.
+    pub department_key: Option<String>,
+    /// As far as known, e.g. `辽宁省盘锦市大洼区`.
+    pub region: Option<String>,
+    pub fiscal_year: Option<i32>,
+    pub kind: Option<Kind>,
+}
+
+/// A problem reading a file, reported per file and never fatal to a run.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct InputError {
+    pub kind: String,
+    pub message: String,
+    pub location: Option<String>,
+}
+
+/// How much an anomaly matters to an auditor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+    Info,
+}
+
+/// A flag raised by a check, with the evidence an auditor needs to find it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Anomaly {
+    pub rule: String,
+    pub severity: Severity,
+    pub metric: Option<MetricKey>,
+    pub code: Option<Code>,
+    pub item: Option<String>,
+    pub message: String,
+    /// The document's own text, quoted so Ctrl-F finds it.
+    pub evidence: String,
+    pub location: Option<Location>,
+    pub expected: Option<String>,
+    pub found: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    #[test]
+    fn yuan_normalizes_to_wan_yuan_keeping_digits() {
+        let printed = Decimal::from_str("347752.90").unwrap();
+        let (v, u) = Unit::Yuan.normalize(printed);
+        assert_eq!(u, Unit::WanYuan);
+        assert_eq!(v.to_string(), "34.775290");
+    }
+
+    #[test]
+    fn code_parse_accepts_only_classification_lengths() {
+        assert!(Code::parse("201").is_some());
+        assert!(Code::parse("2080505").is_some());
+        assert!(Code::parse("2023").is_none());
+        assert!(Code::parse("20a").is_none());
+        assert_eq!(
+            Code::parse("2080505").unwrap().parent().unwrap().as_str(),
+            "20805"
+        );
+    }
+}

@@ -1,0 +1,51 @@
+//! Helpers shared by the integration tests: find sample inputs, run the real binary.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The sample file with this name, wherever it is arranged under `sample_data/`.
+pub fn sample(name: &str) -> PathBuf {
+    fn walk(dir: &Path, name: &str) -> Option<PathBuf> {
+        for entry in std::fs::read_dir(dir).ok()?.flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                if let Some(found) = walk(&p, name) {
+                    return Some(found);
+                }
+            } else if p.file_name().and_then(|n| n.to_str()) == Some(name) {
+                return Some(p);
+            }
+        }
+        None
+    }
+    walk(&repo().join("sample_data"), name).unwrap_or_else(|| panic!("{name} not in sample_data"))
+}
+
+pub fn gold(seed: &str) -> Value {
+    let path = repo().join("tests/gold").join(format!("{seed}.json"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+    serde_json::from_str(&text).expect("gold parses")
+}
+
+/// Runs `fiscal inspect FILE --format json` and parses its output.
+pub fn inspect_json(path: &Path) -> Value {
+    let out = Command::cargo_bin("fiscal")
+        .expect("binary built")
+        .args(["inspect", "--format", "json"])
+        .arg(path)
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "fiscal inspect {path:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("inspect prints JSON")
+}
