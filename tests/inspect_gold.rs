@@ -133,3 +133,73 @@ fn inspect_matches_gold_003_shifeng_budget_2023() {
 fn inspect_matches_gold_004_dawa_final_2023() {
     check_seed("004_e852e39ff9ab983e");
 }
+
+/// Keys printed with different values in one document; the document must print each value.
+fn conflicting_keys(report: &Value) -> Vec<(String, Vec<String>)> {
+    let mut by_key: std::collections::BTreeMap<String, Vec<(Decimal, String)>> = Default::default();
+    for f in report["facts"].as_array().expect("facts") {
+        let Some(v) = decimal(&f["value"]) else {
+            continue;
+        };
+        let key = format!(
+            "{} {} {} {}",
+            f["metric"], f["code"], f["item"], f["aspect"]
+        );
+        by_key.entry(key).or_default().push((
+            v.normalize(),
+            f["raw"].as_str().unwrap_or_default().to_string(),
+        ));
+    }
+    by_key
+        .into_iter()
+        .filter_map(|(k, values)| {
+            let mut distinct: Vec<Decimal> = values.iter().map(|(v, _)| *v).collect();
+            distinct.sort();
+            distinct.dedup();
+            if distinct.len() < 2 {
+                return None;
+            }
+            // Every value must be printed as such somewhere (raw = the cell/number text).
+            for d in &distinct {
+                assert!(
+                    values
+                        .iter()
+                        .any(|(v, raw)| v == d && raw.contains(&d.to_string())),
+                    "{k}: value {d} is not printed as such"
+                );
+            }
+            Some((k, distinct.iter().map(|d| d.to_string()).collect()))
+        })
+        .collect()
+}
+
+#[test]
+fn inspect_conflicting_values_only_where_the_document_prints_both() {
+    for seed in [
+        "000_ae146e4dc12147c0",
+        "001_7f6af2fd24324409",
+        "002_7bc3f91b02c91f00",
+        "003_de6305994ad292dd",
+    ] {
+        let gold = common::gold(seed);
+        let report = common::inspect_json(&common::sample(gold["file"].as_str().expect("file")));
+        assert_eq!(conflicting_keys(&report), vec![], "{seed}");
+    }
+    // 004 prints 社会保障和就业支出 as 65.27 in 公开01/04 and 65.28 in the prose and 公开02/03/05.
+    let report = common::inspect_json(&common::sample("004_e852e39ff9ab983e.txt"));
+    let keys = conflicting_keys(&report);
+    let expected = vec!["65.27".to_string(), "65.28".to_string()];
+    assert_eq!(
+        keys,
+        vec![
+            (
+                r#""expenditure.current_year" "208" null "value""#.to_string(),
+                expected.clone()
+            ),
+            (
+                r#""expenditure.general_budget" "208" null "value""#.to_string(),
+                expected
+            ),
+        ]
+    );
+}

@@ -39,6 +39,7 @@ pub struct Catalog {
     pub metrics: Vec<MetricDef>,
     metric_index: HashMap<String, usize>,
     pub terms: TermIndex,
+    pub modifiers: Vec<Modifier>,
     pub functions: CodeTable,
     pub economics: CodeTable,
     pub tables: Vec<TableSignature>,
@@ -61,6 +62,16 @@ pub enum CatalogError {
 #[derive(Deserialize)]
 struct MetricsFile {
     metric: Vec<RawMetric>,
+    #[serde(default)]
+    modifier: Vec<Modifier>,
+}
+
+/// A phrase printed before a metric's phrase that re-maps it (`购置` + 车辆 → vehicles.purchased).
+#[derive(Clone, Debug, Deserialize)]
+pub struct Modifier {
+    pub phrase: String,
+    pub from: String,
+    pub to: String,
 }
 
 #[derive(Deserialize)]
@@ -127,6 +138,13 @@ impl Catalog {
             .map(|(i, m)| (m.key.as_str().to_string(), i))
             .collect();
         let known = |key: &str| metric_index.contains_key(key);
+        let modifiers = metrics_file.modifier;
+        if let Some(bad) = modifiers.iter().find(|m| !known(&m.from) || !known(&m.to)) {
+            return Err(CatalogError::Invalid {
+                file: "metrics.toml",
+                message: format!("modifier {:?}: unknown metric", bad.phrase),
+            });
+        }
 
         let (functions, economics) = codes::load(include_str!("codes.toml"))?;
         let terms = terms::build(
@@ -142,6 +160,7 @@ impl Catalog {
             metrics,
             metric_index,
             terms,
+            modifiers,
             functions,
             economics,
             tables,

@@ -927,12 +927,11 @@ impl Reader<'_> {
     /// `购置车辆` is a purchase, not the fleet: modifiers printed before a phrase re-map it.
     fn apply_modifiers(&self, key: &Key, hit: &TermHit<'_>, metric: &MetricKey) -> MetricKey {
         let before = &key.text[..hit.start];
-        for (phrase, from, to) in MODIFIERS {
-            if metric.as_str() == *from && before.contains(phrase) {
-                return MetricKey::new(*to);
-            }
-        }
-        metric.clone()
+        self.catalog
+            .modifiers
+            .iter()
+            .find(|m| m.from == metric.as_str() && before.contains(m.phrase.as_str()))
+            .map_or_else(|| metric.clone(), |m| MetricKey::new(m.to.as_str()))
     }
 
     /// The fund family of a role phrase at `at` in `key`.
@@ -1014,16 +1013,6 @@ impl Reader<'_> {
         self.subject = Some(target);
     }
 }
-
-/// (phrase printed before, metric named, metric meant).
-const MODIFIERS: &[(&str, &str, &str)] = &[
-    ("购置", "vehicles.count", "vehicles.purchased"),
-    (
-        "购置",
-        "assets.large_equipment",
-        "assets.large_equipment.purchase_planned",
-    ),
-];
 
 #[cfg(test)]
 mod tests;

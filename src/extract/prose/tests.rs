@@ -12,8 +12,17 @@ fn final_2023(body: &str) -> Vec<Fact> {
     facts("第二部分 2023年度部门决算情况说明", body)
 }
 
-/// (metric, code, item, aspect, value) of each fact, for compact assertions.
-fn rows(facts: &[Fact]) -> Vec<(String, Option<String>, Option<String>, &'static str, Option<String>)> {
+/// (metric, code, item, aspect, value) of a fact, for compact assertions.
+type Row = (
+    String,
+    Option<String>,
+    Option<String>,
+    &'static str,
+    Option<String>,
+);
+
+/// The rows of facts.
+fn rows(facts: &[Fact]) -> Vec<Row> {
     facts
         .iter()
         .map(|f| {
@@ -34,7 +43,7 @@ fn row(
     item: Option<&str>,
     aspect: &'static str,
     value: Option<&str>,
-) -> (String, Option<String>, Option<String>, &'static str, Option<String>) {
+) -> Row {
     (
         metric.to_string(),
         code.map(str::to_string),
@@ -47,7 +56,10 @@ fn row(
 #[test]
 fn statement_reads_full_width_digits() {
     let f = final_2023("（一）收入总计４７２．３９万元，包括：");
-    assert_eq!(rows(&f), vec![row("income.total", None, None, "value", Some("472.39"))]);
+    assert_eq!(
+        rows(&f),
+        vec![row("income.total", None, None, "value", Some("472.39"))]
+    );
     assert_eq!(f[0].raw, "４７２．３９万元");
 }
 
@@ -61,7 +73,8 @@ fn statement_placeholder_gives_null_value_with_raw_text() {
 
 #[test]
 fn statement_negative_wording_gives_negative_deltas() {
-    let f = final_2023("与上年相比，今年收入总计减少341.02万元，降低41.92%,主要原因：项目支出减少。");
+    let f =
+        final_2023("与上年相比，今年收入总计减少341.02万元，降低41.92%,主要原因：项目支出减少。");
     assert_eq!(
         rows(&f),
         vec![
@@ -100,11 +113,41 @@ fn statement_list_takes_the_fund_of_its_lead_in() {
         rows(&f),
         vec![
             row("expenditure.fiscal", None, None, "value", Some("472.39")),
-            row("expenditure.fiscal.basic", None, None, "value", Some("332.70")),
-            row("expenditure.fiscal.project", None, None, "value", Some("139.69")),
-            row("expenditure.fiscal", None, None, "completion_pct", Some("66.70")),
-            row("expenditure.fiscal.basic", None, None, "completion_pct", Some("109.42")),
-            row("expenditure.fiscal.project", None, None, "completion_pct", Some("34.56")),
+            row(
+                "expenditure.fiscal.basic",
+                None,
+                None,
+                "value",
+                Some("332.70")
+            ),
+            row(
+                "expenditure.fiscal.project",
+                None,
+                None,
+                "value",
+                Some("139.69")
+            ),
+            row(
+                "expenditure.fiscal",
+                None,
+                None,
+                "completion_pct",
+                Some("66.70")
+            ),
+            row(
+                "expenditure.fiscal.basic",
+                None,
+                None,
+                "completion_pct",
+                Some("109.42")
+            ),
+            row(
+                "expenditure.fiscal.project",
+                None,
+                None,
+                "completion_pct",
+                Some("34.56")
+            ),
         ]
     );
 }
@@ -120,9 +163,27 @@ fn statement_class_names_and_sub_items_resolve_codes() {
          （1）事业运行774.09万元。",
     );
     let r = rows(&f);
-    assert!(r.contains(&row("expenditure.general_budget", Some("210"), None, "value", Some("45.82"))));
-    assert!(r.contains(&row("expenditure.general_budget", Some("210"), None, "share_pct", Some("2.84"))));
-    assert!(r.contains(&row("expenditure.general_budget", Some("2101102"), None, "value", Some("40.69"))));
+    assert!(r.contains(&row(
+        "expenditure.general_budget",
+        Some("210"),
+        None,
+        "value",
+        Some("45.82")
+    )));
+    assert!(r.contains(&row(
+        "expenditure.general_budget",
+        Some("210"),
+        None,
+        "share_pct",
+        Some("2.84")
+    )));
+    assert!(r.contains(&row(
+        "expenditure.general_budget",
+        Some("2101102"),
+        None,
+        "value",
+        Some("40.69")
+    )));
     assert!(r.contains(&row(
         "expenditure.general_budget",
         Some("2101102"),
@@ -146,13 +207,22 @@ fn statement_old_class_name_maps_to_the_same_code() {
         "第三部分 2019年度部门决算情况说明",
         "2019年度财政拨款支出318.36万元，按支出功能分类科目分，包括：医疗卫生与计划生育支出13.86万元，占4.35%。",
     );
-    assert!(rows(&f).contains(&row("expenditure.fiscal", Some("210"), None, "value", Some("13.86"))));
+    assert!(rows(&f).contains(&row(
+        "expenditure.fiscal",
+        Some("210"),
+        None,
+        "value",
+        Some("13.86")
+    )));
 }
 
 #[test]
 fn statement_budget_comparison_is_not_year_on_year() {
     let f = final_2023("项目支出100万元，比年初预算增加10万元。");
-    assert_eq!(rows(&f), vec![row("expenditure.project", None, None, "value", Some("100"))]);
+    assert_eq!(
+        rows(&f),
+        vec![row("expenditure.project", None, None, "value", Some("100"))]
+    );
 }
 
 #[test]
@@ -193,7 +263,13 @@ fn statement_skips_thresholds_and_keeps_counts_apart_from_amounts() {
         rows(&f),
         vec![
             row("vehicles.count", None, None, "value", Some("1")),
-            row("vehicles.count", None, Some("机要通信用车"), "value", Some("1")),
+            row(
+                "vehicles.count",
+                None,
+                Some("机要通信用车"),
+                "value",
+                Some("1")
+            ),
             row("assets.large_equipment", None, None, "value", Some("0")),
         ]
     );
