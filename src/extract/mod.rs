@@ -151,3 +151,6 @@ pub fn extract_text(decoded: &str) -> Extraction {
         unmapped: prose_output.unmapped,
     }
 }
+
+#[cfg(test)]
+mod robustness_tests;
