@@ -9,7 +9,9 @@
 //! vocabulary. Commands in [`cmd`] are thin.
 
 pub mod catalog;
+pub mod checks;
 pub mod cmd;
 pub mod extract;
 pub mod ingest;
 pub mod model;
+pub mod pipeline;

@@ -18,11 +18,14 @@ struct Cli {
 enum Command {
     /// Show what is read from one input file: identity, facts, anomalies, tables.
     Inspect(cmd::inspect::Args),
+    /// List the anomaly rules with severity, description and thresholds in force.
+    Rules(cmd::rules::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Inspect(args) => cmd::inspect::run(args),
+        Command::Rules(args) => cmd::rules::run(args),
     }
 }

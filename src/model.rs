@@ -363,7 +363,17 @@ pub struct Fact {
     pub label: String,
     /// For a share: the measure it is a share of (`占收入总计的…` → `income.total`).
     #[serde(skip)]
-    pub basis: Option<MetricKey>,
+    pub basis: Option<FactKey>,
+    /// The exact printed text of label and number (`社会保障和就业支出140.38万元`), or the cell's
+    /// text: what an auditor searches for.
+    #[serde(skip)]
+    pub quote: String,
+    /// Char range of `quote` in its prose line.
+    #[serde(skip)]
+    pub span: Option<(usize, usize)>,
+    /// Index of the table (in the report's `tables`) a table fact came from.
+    #[serde(skip)]
+    pub table: Option<usize>,
 }
 
 impl Fact {
@@ -416,7 +426,9 @@ pub struct InputError {
 }
 
 /// How much an anomaly matters to an auditor.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Error,
@@ -438,6 +450,18 @@ pub struct Anomaly {
     pub location: Option<Location>,
     pub expected: Option<String>,
     pub found: Option<String>,
+    /// found − expected, where both are numbers.
+    pub difference: Option<String>,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 
 mod codes;
 mod regions;
+mod rules;
 mod tables;
 mod terms;
 
@@ -18,7 +19,8 @@ use serde::Deserialize;
 
 pub use codes::{CodeEntry, CodeTable};
 pub use regions::Gazetteer;
-pub use tables::{ColumnSpec, Layout, PanelSpec, TableSignature};
+pub use rules::{RuleDef, Scope, ThresholdDef};
+pub use tables::{ColumnSpec, IdentitySpec, Layout, PanelSpec, TableSignature};
 pub use terms::{Family, Role, Term, TermHit, TermIndex, TermMeaning};
 
 use crate::model::{MetricKey, UnitKind};
@@ -44,6 +46,8 @@ pub struct Catalog {
     pub economics: CodeTable,
     pub tables: Vec<TableSignature>,
     pub regions: Gazetteer,
+    pub rules: Vec<RuleDef>,
+    pub thresholds: Vec<ThresholdDef>,
 }
 
 /// A catalog file that does not parse. The embedded files are checked by tests, so this is
@@ -156,6 +160,7 @@ impl Catalog {
         )?;
         let tables = tables::load(include_str!("tables.toml"), &known)?;
         let regions = regions::load(include_str!("regions.toml"))?;
+        let (rules, thresholds) = rules::load(include_str!("rules.toml"))?;
         Ok(Catalog {
             metrics,
             metric_index,
@@ -165,11 +170,17 @@ impl Catalog {
             economics,
             tables,
             regions,
+            rules,
+            thresholds,
         })
     }
 
     pub fn metric(&self, key: &str) -> Option<&MetricDef> {
         self.metric_index.get(key).map(|&i| &self.metrics[i])
+    }
+
+    pub fn rule(&self, id: &str) -> Option<&RuleDef> {
+        self.rules.iter().find(|r| r.id == id)
     }
 
     /// The code table a code belongs to (经济分类 for 3xx, 功能分类 otherwise).

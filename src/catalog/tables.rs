@@ -44,6 +44,15 @@ pub struct PanelSpec {
     pub function_rows: Option<String>,
 }
 
+/// An identity a table must satisfy: `total = Σ parts`. A reference is a metric, or
+/// `metric@code` for one row; without a code the identity holds on every row (code) the total
+/// is printed on, and parts are read on the same row.
+#[derive(Clone, Debug, Deserialize)]
+pub struct IdentitySpec {
+    pub total: String,
+    pub parts: Vec<String>,
+}
+
 /// A table signature.
 #[derive(Clone, Debug, Deserialize)]
 pub struct TableSignature {
@@ -63,6 +72,12 @@ pub struct TableSignature {
     pub rows: Vec<(String, String)>,
     #[serde(default)]
     pub metric: Option<String>,
+    /// Row/column identities checked by SUM_MISMATCH.
+    #[serde(default)]
+    pub sums: Vec<IdentitySpec>,
+    /// Balance identities checked by BALANCE_MISMATCH.
+    #[serde(default)]
+    pub balances: Vec<IdentitySpec>,
 }
 
 fn aspect_opt<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Aspect>, D::Error> {
@@ -96,6 +111,13 @@ pub(super) fn load(
         named.extend(t.metric.as_deref());
         named.extend(t.rows.iter().map(|(_, m)| m.as_str()));
         named.extend(t.columns.iter().filter_map(|c| c.metric.as_deref()));
+        for i in t.sums.iter().chain(&t.balances) {
+            named.extend(
+                std::iter::once(&i.total)
+                    .chain(&i.parts)
+                    .map(|r| r.split('@').next().unwrap_or(r)),
+            );
+        }
         for p in &t.panels {
             named.extend(p.rows.iter().map(|(_, m)| m.as_str()));
             named.extend(p.columns.iter().filter_map(|c| c.metric.as_deref()));

@@ -28,6 +28,9 @@ pub struct Args {
     /// `text` groups facts by section for people; `json` is the SPEC §4 object for programs.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Read rule thresholds, disabled rules and severities from this pipeline file's [rules].
+    #[arg(long, value_name = "FILE")]
+    pub pipeline: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -37,7 +40,15 @@ pub enum Format {
 }
 
 pub fn run(args: Args) -> ExitCode {
-    let report = read_document(&args.file);
+    let settings = match crate::pipeline::rule_settings(args.pipeline.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("fiscal inspect: {e}");
+            return code(exit::UNREADABLE);
+        }
+    };
+    let mut report = read_document(&args.file);
+    crate::checks::check_document(&mut report, &settings);
     let rendered = match args.format {
         Format::Json => match serde_json::to_string_pretty(&report) {
             Ok(s) => s + "\n",
@@ -120,11 +131,26 @@ fn render_text(report: &DocumentReport) -> String {
         let _ = writeln!(
             s,
             "  {:<7} {:<24} {:<9} {}  «{}»",
-            format!("{:?}", a.severity).to_lowercase(),
+            a.severity.as_str(),
             a.rule,
             location,
             a.message,
             a.evidence
+        );
+    }
+    let skipped: Vec<_> = report
+        .checks
+        .iter()
+        .filter(|c| c.status == "skipped")
+        .collect();
+    let ran = report.checks.len() - skipped.len();
+    let _ = writeln!(s, "\nchecks: {ran} ran, {} could not run", skipped.len());
+    for c in &skipped {
+        let _ = writeln!(
+            s,
+            "  skipped {:<26} {}",
+            c.rule,
+            c.reason.as_deref().unwrap_or_default()
         );
     }
     let _ = writeln!(s, "\nfacts ({})", report.facts.len());

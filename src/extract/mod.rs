@@ -36,6 +36,34 @@ pub struct DocumentReport {
     pub tables: Vec<TableInfo>,
     /// Numbers printed in prose that no measure could be attributed to.
     pub unmapped: Vec<Unmapped>,
+    /// Which checks ran on this document and which could not, and why.
+    pub checks: Vec<CheckStatus>,
+    /// What the checks read besides the facts (not part of the JSON object).
+    #[serde(skip)]
+    pub detail: Detail,
+}
+
+/// Whether a check ran on a document: a check that could not run is not a pass.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CheckStatus {
+    pub rule: String,
+    /// `ran` or `skipped`.
+    pub status: String,
+    /// How many relations or facts the rule examined.
+    pub checked: usize,
+    pub flagged: usize,
+    /// Why it could not run (or what it could not examine).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// The structure behind the facts: prose lines, lists, the codes the tables print.
+#[derive(Clone, Debug, Default)]
+pub struct Detail {
+    pub lines: Vec<text::ProseLine>,
+    /// Lists of the prose; indices point into `facts` (prose facts come first).
+    pub lists: Vec<prose::ListGroup>,
+    pub printed_codes: Vec<(crate::model::Code, String)>,
 }
 
 impl DocumentReport {
@@ -50,6 +78,8 @@ impl DocumentReport {
             errors: Vec::new(),
             tables: Vec::new(),
             unmapped: Vec::new(),
+            checks: Vec::new(),
+            detail: Detail::default(),
         }
     }
 
@@ -117,6 +147,7 @@ pub fn read_text_bytes(file: &str, bytes: &[u8]) -> DocumentReport {
     report.facts = extraction.facts;
     report.tables = extraction.tables;
     report.unmapped = extraction.unmapped;
+    report.detail = extraction.detail;
     report
 }
 
@@ -129,9 +160,11 @@ pub fn doc_id(bytes: &[u8]) -> String {
 /// What the extractor finds in decoded text.
 pub struct Extraction {
     pub identity: Identity,
+    /// Prose facts in reading order, then table facts in reading order.
     pub facts: Vec<Fact>,
     pub tables: Vec<TableInfo>,
     pub unmapped: Vec<Unmapped>,
+    pub detail: Detail,
 }
 
 /// Extracts identity and facts from decoded text.
@@ -143,12 +176,16 @@ pub fn extract_text(decoded: &str) -> Extraction {
     let prose_output = prose::extract(&doc.lines, &identity, &codes);
     let mut facts = prose_output.facts;
     facts.extend(table_output.facts);
-    facts.sort_by(|a, b| a.location.cmp(&b.location));
     Extraction {
         identity,
         facts,
         tables: table_output.tables,
         unmapped: prose_output.unmapped,
+        detail: Detail {
+            lines: doc.lines,
+            lists: prose_output.lists,
+            printed_codes: table_output.printed_codes,
+        },
     }
 }
 

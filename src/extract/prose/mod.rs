@@ -21,6 +21,7 @@
 
 mod scan;
 
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use regex::Regex;
@@ -30,7 +31,9 @@ use crate::catalog::{catalog, Catalog, Family, Role, TermHit, TermMeaning};
 use crate::extract::codebook::CodeBook;
 use crate::ingest::normalize;
 use crate::ingest::text::ProseLine;
-use crate::model::{Aspect, Code, Fact, Identity, Location, MetricKey, Source, Unit, UnitKind};
+use crate::model::{
+    Aspect, Code, Fact, FactKey, Identity, Location, MetricKey, Source, Unit, UnitKind,
+};
 
 pub use scan::{mentions, Mention};
 
@@ -42,11 +45,30 @@ pub struct Unmapped {
     pub label: String,
 }
 
+/// A lead-in and the items listed after its connector (`基本支出1049.53万元，其中工资福利支出…`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ListGroup {
+    /// Index (into the prose facts) of the fact the list breaks down.
+    pub parent: usize,
+    /// Indices of the facts printed inside the list.
+    pub children: Vec<usize>,
+    /// The connector as printed (`其中`, `具体包括`, `主要包括`…).
+    pub connector: String,
+}
+
+impl ListGroup {
+    /// `主要包括` lists name the main parts only; their items need not add up to the whole.
+    pub fn is_partial(&self) -> bool {
+        self.connector.starts_with("主要")
+    }
+}
+
 /// What prose extraction yields for one document.
 #[derive(Clone, Debug, Default)]
 pub struct ProseOutput {
     pub facts: Vec<Fact>,
     pub unmapped: Vec<Unmapped>,
+    pub lists: Vec<ListGroup>,
 }
 
 /// A measure a number is attributed to.
@@ -62,6 +84,8 @@ struct Target {
 #[derive(Clone, Debug)]
 struct Frame {
     parent: Target,
+    /// Index into the output's lists.
+    list: usize,
     /// Marker level of the line the list was opened on (0: unnumbered or heading).
     level: u8,
     line: u32,
@@ -361,6 +385,10 @@ struct Reader<'a> {
     department_names: Vec<String>,
     frames: Vec<Frame>,
     subject: Option<Target>,
+    /// The value fact printed for `subject`, if any: what a list after a connector breaks down.
+    subject_fact: Option<usize>,
+    /// The latest value fact of each measure (metric, code, item).
+    value_facts: HashMap<(MetricKey, Option<Code>, Option<String>), usize>,
     section_major: String,
     section_minor: String,
     previous_line: Option<u32>,
@@ -384,6 +412,8 @@ pub fn extract(lines: &[ProseLine], identity: &Identity, codes: &CodeBook<'_>) -
         department_names,
         frames: Vec::new(),
         subject: None,
+        subject_fact: None,
+        value_facts: HashMap::new(),
         section_major: String::new(),
         section_minor: String::new(),
         previous_line: None,
@@ -396,7 +426,9 @@ pub fn extract(lines: &[ProseLine], identity: &Identity, codes: &CodeBook<'_>) -
         reader.read_line(&Line::new(line));
         reader.previous_line = Some(line.number);
     }
-    reader.out
+    let mut out = reader.out;
+    out.lists.retain(|l| !l.children.is_empty());
+    out
 }
 
 enum Event {
@@ -431,18 +463,21 @@ impl Reader<'_> {
             Marker::Part => {
                 self.frames.clear();
                 self.subject = None;
+                self.subject_fact = None;
                 self.section_major.clear();
                 self.section_minor.clear();
             }
             Marker::Major => {
                 self.frames.clear();
                 self.subject = None;
+                self.subject_fact = None;
                 self.section_major = normalize::name_key(&line.text(0, line.folded.len()));
                 self.section_minor.clear();
             }
             Marker::Minor => {
                 self.frames.clear();
                 self.subject = None;
+                self.subject_fact = None;
                 self.section_minor = normalize::name_key(&line.text(0, line.folded.len()));
             }
             Marker::Item(level) => self.frames.retain(|f| f.level < level),
@@ -484,7 +519,7 @@ impl Reader<'_> {
                     if start < floor {
                         continue;
                     }
-                    self.open_list(line, end);
+                    self.open_list(line, start, end);
                     floor = end;
                 }
                 Event::Flat { start, end } => {
@@ -496,22 +531,73 @@ impl Reader<'_> {
         }
     }
 
-    fn open_list(&mut self, line: &Line, end: usize) {
+    fn open_list(&mut self, line: &Line, start: usize, end: usize) {
         let Some(parent) = self.subject.clone() else {
             return;
         };
+        // A connector continues a measure named on its own line, or opens its line
+        // (`其中：…` under the previous line); `本部门包含…` mid-line is a verb, not a list.
+        let parent_fact = self.subject_fact.filter(|&i| {
+            self.out
+                .facts
+                .get(i)
+                .is_some_and(|f| f.location == Location::Line(line.number))
+                || line.folded[line.marker_end..start]
+                    .iter()
+                    .all(|c| c.is_whitespace() || matches!(c, ':' | ','))
+        });
+        let Some(parent_fact) = parent_fact else {
+            return;
+        };
+        let list = self.out.lists.len();
+        self.out.lists.push(ListGroup {
+            parent: parent_fact,
+            children: Vec::new(),
+            connector: line.text(start, end),
+        });
         let at_line_end = line.folded[end..]
             .iter()
             .all(|c| c.is_whitespace() || matches!(c, ':' | '。' | ','));
         let pos = end.saturating_sub(1);
         self.frames.push(Frame {
             parent,
+            list,
             level: line.level(),
             line: line.number,
             sentence: line.sentence.get(pos).copied().unwrap_or(0),
             group: line.group.get(pos).copied().unwrap_or(0),
             at_line_end,
         });
+    }
+
+    /// Records a fact as an item of the list it was printed in. Items printed inline after the
+    /// connector are the list; numbered lines after an inline list restate it in detail and
+    /// are not counted twice, nor is an item printed twice.
+    fn record_item(&mut self, frame: &Frame, line: &Line, index: usize) {
+        let Some(key) = self.out.facts.get(index).map(Fact::key) else {
+            return;
+        };
+        let facts = &self.out.facts;
+        let Some(list) = self.out.lists.get_mut(frame.list) else {
+            return;
+        };
+        let inline = frame.line == line.number;
+        let has_inline = list.children.iter().any(|&c| {
+            facts
+                .get(c)
+                .is_some_and(|f| f.location == Location::Line(frame.line))
+        });
+        if !inline && has_inline {
+            return;
+        }
+        if list
+            .children
+            .iter()
+            .any(|&c| facts.get(c).map(Fact::key) == Some(key.clone()))
+        {
+            return;
+        }
+        list.children.push(index);
     }
 
     /// The list a mention at `pos` of `line` belongs to, if any.
@@ -667,8 +753,13 @@ impl Reader<'_> {
         let basis = parts.basis.and_then(|(s, e)| {
             let key = Key::new(line, s, e);
             self.resolve(&key, mention_depth, None, frame.as_ref(), None)
-                .map(|t| t.metric)
-                .or_else(|| frame.as_ref().map(|f| f.parent.metric.clone()))
+                .or_else(|| frame.as_ref().map(|f| f.parent.clone()))
+                .map(|t| FactKey {
+                    metric: t.metric,
+                    code: t.code,
+                    item: t.item,
+                    aspect: Aspect::Value,
+                })
         });
         let (value, unit) = match m.value {
             Some(v) => {
@@ -691,7 +782,34 @@ impl Reader<'_> {
             printed_unit: m.unit,
             label: label_raw,
             basis,
+            quote: line.raw_text(from, m.end).trim_start().to_string(),
+            span: Some((from, m.end)),
+            table: None,
         });
+        let index = self.out.facts.len() - 1;
+        if let Some(f) = &frame {
+            self.record_item(f, line, index);
+        }
+        self.set_subject(target, index);
+    }
+
+    /// Makes `target` the current subject; its value fact (this one, or the latest printed)
+    /// is what a following connector breaks down.
+    fn set_subject(&mut self, target: Target, index: usize) {
+        let measure = (
+            target.metric.clone(),
+            target.code.clone(),
+            target.item.clone(),
+        );
+        if self
+            .out
+            .facts
+            .get(index)
+            .is_some_and(|f| f.aspect == Aspect::Value)
+        {
+            self.value_facts.insert(measure.clone(), index);
+        }
+        self.subject_fact = self.value_facts.get(&measure).copied();
         self.subject = Some(target);
     }
 
@@ -1009,8 +1127,11 @@ impl Reader<'_> {
             printed_unit: unit,
             label: line.raw_text(from, start).trim().to_string(),
             basis: None,
+            quote: line.raw_text(from, end).trim_start().to_string(),
+            span: Some((from, end)),
+            table: None,
         });
-        self.subject = Some(target);
+        self.set_subject(target, self.out.facts.len() - 1);
     }
 }
 

@@ -198,6 +198,8 @@ pub struct Table<'g> {
     pub unit: Unit,
     pub source: Source,
     pub year: Option<i32>,
+    /// Index of this table in the document's table list.
+    pub index: usize,
 }
 
 /// What a table number is about: metric, code or item, aspect.
@@ -259,6 +261,9 @@ impl Table<'_> {
             printed_unit,
             label: label.to_string(),
             basis: None,
+            quote: cell.raw.trim().to_string(),
+            span: None,
+            table: Some(self.index),
         }
     }
 
@@ -293,7 +298,7 @@ fn title_of(row_cells: &[&Cell]) -> Option<(&'static TableSignature, String)> {
 }
 
 /// A title names a table (`…决算表`), is short, and is not a note about one (`注：本表…`).
-pub(super) fn title_signature(key: &str) -> Option<&'static TableSignature> {
+pub fn title_signature(key: &str) -> Option<&'static TableSignature> {
     let is_title = key.chars().count() <= 60
         && key.contains('表')
         && !key.starts_with('注')
@@ -434,6 +439,7 @@ fn read_table(
         unit,
         source,
         year,
+        index: out.tables.len(),
     };
     let before = out.facts.len();
     match signature.layout {

@@ -1,0 +1,112 @@
+//! CONFLICTING_VALUES: one measure printed with different values in one document (prose vs
+//! table, table vs table). Two printings conflict when they differ after rounding both to the
+//! coarser precision (65.28 vs 65.27 conflict; 472.4 vs 472.39 do not). One flag per fact key,
+//! naming every location.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use super::{Doc, DocumentRule, Findings, Flag};
+use crate::model::{Fact, FactKey};
+
+pub struct ConflictingValues;
+
+/// Words that state a change of zero rather than print a number (`持平`): DIRECTION_MISMATCH
+/// compares those with printed changes.
+pub(super) fn is_flat_word(fact: &Fact) -> bool {
+    !fact
+        .raw
+        .chars()
+        .any(|c| c.is_ascii_digit() || ('０'..='９').contains(&c))
+}
+
+fn differ(a: Decimal, b: Decimal) -> bool {
+    let scale = a.scale().min(b.scale());
+    let round =
+        |d: Decimal| d.round_dp_with_strategy(scale, RoundingStrategy::MidpointAwayFromZero);
+    round(a) != round(b)
+}
+
+impl DocumentRule for ConflictingValues {
+    fn id(&self) -> &'static str {
+        "CONFLICTING_VALUES"
+    }
+
+    fn check(&self, doc: &Doc<'_>, out: &mut Findings) {
+        let mut by_key: BTreeMap<FactKey, Vec<&Fact>> = BTreeMap::new();
+        for f in doc.facts() {
+            if f.value.is_some() && !is_flat_word(f) {
+                by_key.entry(f.key()).or_default().push(f);
+            }
+        }
+        for (_, facts) in by_key {
+            if facts.len() < 2 {
+                continue;
+            }
+            out.checked += 1;
+            let first = facts[0];
+            let Some(a) = first.value else { continue };
+            let Some(other) = facts.iter().find(|f| f.value.is_some_and(|b| differ(a, b))) else {
+                continue;
+            };
+            // Group printings by value, in document order.
+            let mut groups: Vec<(Decimal, Vec<&Fact>)> = Vec::new();
+            for f in &facts {
+                let Some(v) = f.value else { continue };
+                match groups.iter_mut().find(|(g, _)| !differ(*g, v)) {
+                    Some((_, members)) => members.push(f),
+                    None => groups.push((v, vec![f])),
+                }
+            }
+            let listing = groups
+                .iter()
+                .map(|(v, members)| {
+                    let places: Vec<String> = members
+                        .iter()
+                        .map(|m| format!("{} {}", m.source, m.location))
+                        .collect();
+                    format!("{}（{}）", v, places.join("、"))
+                })
+                .collect::<Vec<_>>()
+                .join(" 与 ");
+            let mut flag = Flag::on(other, format!("同一指标出现不同数值：{listing}"))
+                .expected_found(&first.raw, &other.raw);
+            if let Some(b) = other.value {
+                flag = flag.difference(b - a);
+            }
+            flag.evidence = format!("{} / {}", first.quote, other.quote);
+            out.flag(flag);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testing::run;
+
+    fn text(a: &str, b: &str) -> String {
+        format!("第二部分 2023年度部门决算情况说明\n（一）收入总计{a}万元，包括：\n（一）收入总计{b}万元，包括：")
+    }
+
+    #[test]
+    fn conflicts_flag_two_printings_that_differ() {
+        let (flags, checked) = run(&ConflictingValues, &text("65.28", "65.27"));
+        assert_eq!((flags.len(), checked), (1, 1));
+        assert!(flags[0].message.contains("65.28"));
+        assert!(flags[0].message.contains("65.27"));
+    }
+
+    #[test]
+    fn conflicts_near_miss_coarser_precision_agrees() {
+        assert!(run(&ConflictingValues, &text("472.4", "472.39"))
+            .0
+            .is_empty());
+        // The rounding edge: 472.44 rounds to 472.4, 472.45 to 472.5.
+        assert!(run(&ConflictingValues, &text("472.4", "472.44"))
+            .0
+            .is_empty());
+        assert_eq!(run(&ConflictingValues, &text("472.4", "472.45")).0.len(), 1);
+    }
+}

@@ -1,0 +1,190 @@
+//! DIRECTION_MISMATCH: the wording contradicts the numbers — `决算数大于预算数` beside a
+//! completion rate under 100% (or `小于` over 100%), a change stated as `增加` while its rate
+//! says it fell (or the reverse), `持平` for a measure the document says changed.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+use rust_decimal::Decimal;
+
+use super::conflicts::is_flat_word;
+use super::tolerance::Interval;
+use super::{show, Doc, DocumentRule, Findings, Flag};
+use crate::model::{Aspect, Fact, Location};
+
+pub struct DirectionMismatch;
+
+fn comparison() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| {
+        Regex::new(r"决算数?(大于|高于|超过|多于|小于|低于|少于)(?:年初)?预算")
+            .expect("static pattern")
+    })
+}
+
+fn line_text<'a>(doc: &Doc<'a>, location: &Location) -> Option<&'a str> {
+    let n = location.line()?;
+    doc.report
+        .detail
+        .lines
+        .iter()
+        .find(|l| l.number == n)
+        .map(|l| l.text.as_str())
+}
+
+/// The text after a fact on its line, up to the next sentence end.
+fn after<'a>(line: &'a str, fact: &Fact) -> Option<&'a str> {
+    let (_, end) = fact.span?;
+    let start = line.char_indices().nth(end).map_or(line.len(), |(b, _)| b);
+    let rest = &line[start..];
+    Some(rest.split('。').next().unwrap_or(rest))
+}
+
+impl DocumentRule for DirectionMismatch {
+    fn id(&self) -> &'static str {
+        "DIRECTION_MISMATCH"
+    }
+
+    fn check(&self, doc: &Doc<'_>, out: &mut Findings) {
+        let slack = doc.pct_slack();
+        // 决算数大于/小于预算数 beside a completion rate.
+        for rate in doc
+            .facts()
+            .iter()
+            .filter(|f| f.aspect == Aspect::CompletionPct)
+        {
+            let (Some(value), Some(line)) = (rate.value, line_text(doc, &rate.location)) else {
+                continue;
+            };
+            let Some(rest) = after(line, rate) else {
+                continue;
+            };
+            // Only up to the next number: the wording belongs to this rate.
+            let rest = rest
+                .split(|c: char| c.is_ascii_digit())
+                .next()
+                .unwrap_or(rest);
+            let Some(c) = comparison().captures(rest) else {
+                continue;
+            };
+            out.checked += 1;
+            let more = matches!(&c[1], "大于" | "高于" | "超过" | "多于");
+            let stated = Interval::percent(value, slack);
+            let contradicts = if more {
+                !stated.intersects(Interval {
+                    lo: Decimal::ONE_HUNDRED,
+                    hi: Decimal::MAX,
+                    lo_open: true,
+                    hi_open: false,
+                })
+            } else {
+                !stated.intersects(Interval {
+                    lo: Decimal::MIN,
+                    hi: Decimal::ONE_HUNDRED,
+                    lo_open: false,
+                    hi_open: true,
+                })
+            };
+            if contradicts {
+                out.flag(
+                    Flag::on(
+                        rate,
+                        format!("称“{}”，但完成年初预算的{}%", &c[0], show(value)),
+                    )
+                    .expected_found(
+                        if more { "> 100%" } else { "< 100%" },
+                        format!("{}%", show(value)),
+                    ),
+                );
+            }
+        }
+        // 增加 with a falling rate, 减少 with a rising one (same measure, same line).
+        for delta in doc
+            .facts()
+            .iter()
+            .filter(|f| f.aspect == Aspect::YoyDelta && !is_flat_word(f))
+        {
+            let Some(d) = delta.value.filter(|d| !d.is_zero()) else {
+                continue;
+            };
+            let pct = doc
+                .with_key(&Doc::key_with(delta, Aspect::YoyPct))
+                .find(|p| p.location == delta.location && p.value.is_some_and(|v| !v.is_zero()));
+            let Some(pct) = pct else { continue };
+            out.checked += 1;
+            let p = pct.value.unwrap_or_default();
+            if d.is_sign_negative() != p.is_sign_negative() {
+                out.flag(
+                    Flag::on(
+                        pct,
+                        format!("增减额{}与增减率{}方向相反", delta.quote, pct.quote),
+                    )
+                    .expected_found(
+                        if d.is_sign_negative() {
+                            "a fall"
+                        } else {
+                            "a rise"
+                        },
+                        &pct.raw,
+                    ),
+                );
+            }
+        }
+        // 持平 for a measure with a printed change.
+        for flat in doc
+            .facts()
+            .iter()
+            .filter(|f| f.aspect == Aspect::YoyDelta && is_flat_word(f))
+        {
+            out.checked += 1;
+            let changed = [Aspect::YoyDelta, Aspect::YoyPct].iter().find_map(|&a| {
+                doc.with_key(&Doc::key_with(flat, a))
+                    .find(|f| !is_flat_word(f) && f.value.is_some_and(|v| !v.is_zero()))
+            });
+            if let Some(changed) = changed {
+                out.flag(
+                    Flag::on(
+                        flat,
+                        format!(
+                            "称“{}”，但{}记载有变化（{}）",
+                            flat.raw, changed.location, changed.quote
+                        ),
+                    )
+                    .expected_found("no change", &changed.raw),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testing::run;
+
+    fn text(rate: &str, word: &str) -> String {
+        format!("第三部分 2019年度部门决算情况说明\n2019年度财政拨款支出318.36万元，完成年初预算的{rate}%，决算数{word}年初预算数的原因主要是基数调整。")
+    }
+
+    #[test]
+    fn direction_flags_more_than_budget_with_a_low_rate() {
+        let (flags, checked) = run(&DirectionMismatch, &text("89", "大于"));
+        assert_eq!((flags.len(), checked), (1, 1));
+        assert_eq!(run(&DirectionMismatch, &text("120", "小于")).0.len(), 1);
+    }
+
+    #[test]
+    fn direction_near_miss_rates_at_100() {
+        // `100%` stands for [99.4, 101.1) with slack: it may be above or below 100.
+        assert!(run(&DirectionMismatch, &text("100", "大于")).0.is_empty());
+        assert!(run(&DirectionMismatch, &text("100", "小于")).0.is_empty());
+        assert!(run(&DirectionMismatch, &text("103", "大于")).0.is_empty());
+    }
+
+    #[test]
+    fn direction_flags_flat_with_a_change_and_opposite_signs() {
+        let t = "第三部分 2024年度部门预算情况说明\n2024年机关运行经费预算安排5.38万元，与2023年度持平。\n2024年机关运行经费预算安排5.38万元，比2023年预算增加0.24万元，下降4.67%。";
+        let (flags, _) = run(&DirectionMismatch, t);
+        assert_eq!(flags.len(), 2, "{flags:?}");
+    }
+}

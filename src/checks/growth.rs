@@ -1,0 +1,130 @@
+//! GROWTH_MISMATCH: `增加d…增长p%` that contradicts the current amount and the change, including
+//! a percentage growth from a zero base.
+
+use rust_decimal::Decimal;
+
+use super::tolerance::Interval;
+use super::{show, Doc, DocumentRule, Findings, Flag};
+use crate::model::{Aspect, Fact};
+
+pub struct GrowthMismatch;
+
+fn prefer_line<'a>(candidates: impl Iterator<Item = &'a Fact>, near: &Fact) -> Option<&'a Fact> {
+    let all: Vec<&Fact> = candidates.filter(|f| f.value.is_some()).collect();
+    all.iter()
+        .find(|f| f.location == near.location)
+        .or_else(|| all.iter().find(|f| f.source == near.source))
+        .or_else(|| all.first())
+        .copied()
+}
+
+impl DocumentRule for GrowthMismatch {
+    fn id(&self) -> &'static str {
+        "GROWTH_MISMATCH"
+    }
+
+    fn check(&self, doc: &Doc<'_>, out: &mut Findings) {
+        let slack = doc.pct_slack();
+        for pct in doc.facts().iter().filter(|f| f.aspect == Aspect::YoyPct) {
+            let Some(stated) = pct.value else { continue };
+            let delta = prefer_line(doc.with_key(&Doc::key_with(pct, Aspect::YoyDelta)), pct);
+            let value = prefer_line(doc.with_key(&Doc::key_with(pct, Aspect::Value)), pct);
+            let (Some(delta), Some(value)) = (delta, value) else {
+                out.note(format!(
+                    "{}: the growth rate's amount or change is not printed",
+                    pct.metric
+                ));
+                continue;
+            };
+            let (Some(v), Some(d)) = (
+                Interval::of_fact(value, slack),
+                Interval::of_fact(delta, slack),
+            ) else {
+                continue;
+            };
+            let prior = v - d;
+            let (vv, dv) = (
+                value.value.unwrap_or_default(),
+                delta.value.unwrap_or_default(),
+            );
+            // The document's own numbers put last year at zero: no percentage can follow.
+            if vv == dv && !stated.is_zero() {
+                out.checked += 1;
+                out.flag(
+                    Flag::on(
+                        pct,
+                        format!(
+                            "上年数为0（本年{} − 增减{}），增长率无从计算，所列为{}%",
+                            show(vv),
+                            show(dv),
+                            show(stated)
+                        ),
+                    )
+                    .expected_found("no rate (zero base)", format!("{}%", show(stated))),
+                );
+                continue;
+            }
+            let Some(rate) = d.checked_div(prior).map(|r| r.scale(Decimal::ONE_HUNDRED)) else {
+                out.note(format!("{}: the prior-year amount may be zero", pct.metric));
+                continue;
+            };
+            out.checked += 1;
+            if !rate.intersects(Interval::percent(stated, slack)) {
+                let exact = (dv / (vv - dv) * Decimal::ONE_HUNDRED).round_dp(2);
+                out.flag(
+                    Flag::on(
+                        pct,
+                        format!(
+                            "增长率应为{}%（增减{} / 上年{}），所列为{}%",
+                            show(exact),
+                            show(dv),
+                            show(vv - dv),
+                            show(stated)
+                        ),
+                    )
+                    .expected_found(format!("{}%", show(exact)), format!("{}%", show(stated)))
+                    .difference(stated - exact),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testing::run;
+
+    fn text(value: &str, delta: &str, pct: &str) -> String {
+        format!("第二部分 2019年度部门决算情况说明\n（一）收入总计{value}万元，包括：\n与上年相比，今年收入增加{delta}万元，增长{pct}%。")
+    }
+
+    #[test]
+    fn growth_flags_a_rate_the_amounts_contradict() {
+        let (flags, checked) = run(&GrowthMismatch, &text("384.30", "201.92", "127.31"));
+        assert_eq!((flags.len(), checked), (1, 1));
+        assert_eq!(flags[0].expected.as_deref(), Some("110.71%"));
+    }
+
+    #[test]
+    fn growth_near_miss_at_the_edge_of_printed_precision() {
+        // 1.04/(1.92−1.04) spans [116.29%, 120.12%] over the printed intervals.
+        assert!(run(&GrowthMismatch, &text("1.92", "1.04", "117.62"))
+            .0
+            .is_empty());
+        assert!(run(&GrowthMismatch, &text("1.92", "1.04", "116.2"))
+            .0
+            .is_empty());
+        assert_eq!(
+            run(&GrowthMismatch, &text("1.92", "1.04", "116.0")).0.len(),
+            1
+        );
+    }
+
+    #[test]
+    fn growth_from_a_zero_base_is_flagged() {
+        let (flags, _) = run(&GrowthMismatch, &text("10", "10", "100"));
+        assert_eq!(flags.len(), 1);
+        assert!(flags[0].message.contains("上年数为0"));
+    }
+}

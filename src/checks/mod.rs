@@ -1,0 +1,398 @@
+//! The rule engine: flag what an auditor would flag, and nothing else.
+//!
+//! Each rule family lives in its own file and implements [`DocumentRule`] (one document) or,
+//! for cross-document rules, runs in `analysis` over the archive; ids, severities, descriptions
+//! and thresholds come from `catalog/rules.toml`, overridable per run ([`RuleSettings`]). A rule
+//! reports what it examined (`checked`) and what it could not (`notes`): a rule that examined
+//! nothing is recorded as *skipped*, never as a pass. Tolerance is in [`tolerance`] only.
+//!
+//! This module never reads files and never changes facts.
+
+pub mod tolerance;
+
+mod balance;
+mod class_names;
+mod conflicts;
+mod direction;
+mod execution;
+mod growth;
+mod performance;
+mod placeholder;
+mod sections;
+mod shares;
+mod sums;
+mod units;
+
+use std::collections::{BTreeMap, HashMap};
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Deserializer};
+
+use crate::catalog::{catalog, RuleDef, Scope};
+use crate::extract::{CheckStatus, DocumentReport};
+use crate::model::{Anomaly, Code, Fact, FactKey, Location, MetricKey, Severity};
+
+/// Per-run rule configuration: the `[rules]` table of a pipeline file.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSettings {
+    /// Threshold overrides by name (`pct_slack = 0.2`).
+    #[serde(default, deserialize_with = "decimal_map")]
+    pub thresholds: BTreeMap<String, Decimal>,
+    /// Rules not to run.
+    #[serde(default)]
+    pub disabled: Vec<String>,
+    /// Severity overrides by rule id.
+    #[serde(default)]
+    pub severity: BTreeMap<String, Severity>,
+}
+
+fn decimal_map<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, Decimal>, D::Error> {
+    let raw: BTreeMap<String, toml::Value> = BTreeMap::deserialize(d)?;
+    raw.into_iter()
+        .map(|(k, v)| {
+            let text = match &v {
+                toml::Value::String(s) => s.clone(),
+                toml::Value::Integer(i) => i.to_string(),
+                toml::Value::Float(f) => f.to_string(),
+                other => {
+                    return Err(serde::de::Error::custom(format!(
+                        "{k}: {other} is not a number"
+                    )))
+                }
+            };
+            Decimal::from_str(&text)
+                .map(|d| (k.clone(), d))
+                .map_err(|_| serde::de::Error::custom(format!("{k}: {text:?} is not a decimal")))
+        })
+        .collect()
+}
+
+impl RuleSettings {
+    /// Rejects overrides naming unknown rules or thresholds.
+    ///
+    /// # Errors
+    /// A message naming the unknown key.
+    pub fn validate(&self) -> Result<(), String> {
+        let c = catalog();
+        for name in self.thresholds.keys() {
+            if !c.thresholds.iter().any(|t| &t.name == name) {
+                return Err(format!("unknown threshold {name:?} in [rules.thresholds]"));
+            }
+        }
+        for id in self.disabled.iter().chain(self.severity.keys()) {
+            if c.rule(id).is_none() {
+                return Err(format!("unknown rule {id:?} in [rules]"));
+            }
+        }
+        Ok(())
+    }
+
+    /// The threshold in force: the override, else the catalog default.
+    pub fn threshold(&self, name: &str) -> Decimal {
+        self.thresholds.get(name).copied().unwrap_or_else(|| {
+            catalog()
+                .thresholds
+                .iter()
+                .find(|t| t.name == name)
+                .map_or(Decimal::ZERO, |t| t.default)
+        })
+    }
+
+    pub fn severity(&self, rule: &RuleDef) -> Severity {
+        self.severity
+            .get(&rule.id)
+            .copied()
+            .unwrap_or(rule.severity)
+    }
+
+    pub fn enabled(&self, id: &str) -> bool {
+        !self.disabled.iter().any(|d| d == id)
+    }
+}
+
+/// A flag as a rule raises it; the engine adds the rule id and severity.
+#[derive(Clone, Debug, Default)]
+pub struct Flag {
+    pub metric: Option<MetricKey>,
+    pub code: Option<Code>,
+    pub item: Option<String>,
+    pub message: String,
+    pub evidence: String,
+    pub location: Option<Location>,
+    pub expected: Option<String>,
+    pub found: Option<String>,
+    pub difference: Option<String>,
+}
+
+impl Flag {
+    /// A flag about a fact: its metric, code, item, quote and location.
+    pub fn on(fact: &Fact, message: impl Into<String>) -> Flag {
+        Flag {
+            metric: Some(fact.metric.clone()),
+            code: fact.code.clone(),
+            item: fact.item.clone(),
+            message: message.into(),
+            evidence: fact.quote.clone(),
+            location: Some(fact.location.clone()),
+            ..Flag::default()
+        }
+    }
+
+    pub fn expected_found(mut self, expected: impl ToString, found: impl ToString) -> Flag {
+        self.expected = Some(expected.to_string());
+        self.found = Some(found.to_string());
+        self
+    }
+
+    pub fn difference(mut self, d: Decimal) -> Flag {
+        self.difference = Some(d.normalize().to_string());
+        self
+    }
+}
+
+/// What one rule found in one document.
+#[derive(Debug, Default)]
+pub struct Findings {
+    pub flags: Vec<Flag>,
+    /// Relations or facts examined.
+    pub checked: usize,
+    /// What could not be examined, and why.
+    pub notes: Vec<String>,
+}
+
+impl Findings {
+    pub fn flag(&mut self, flag: Flag) {
+        self.flags.push(flag);
+    }
+    pub fn note(&mut self, note: impl Into<String>) {
+        let note = note.into();
+        if !self.notes.contains(&note) {
+            self.notes.push(note);
+        }
+    }
+}
+
+/// A rule over one document.
+pub trait DocumentRule: Send + Sync {
+    /// The id in `catalog/rules.toml`.
+    fn id(&self) -> &'static str;
+    fn check(&self, doc: &Doc<'_>, out: &mut Findings);
+}
+
+/// One document as the rules see it.
+pub struct Doc<'a> {
+    pub report: &'a DocumentReport,
+    pub settings: &'a RuleSettings,
+    by_key: HashMap<FactKey, Vec<usize>>,
+}
+
+impl<'a> Doc<'a> {
+    pub fn new(report: &'a DocumentReport, settings: &'a RuleSettings) -> Doc<'a> {
+        let mut by_key: HashMap<FactKey, Vec<usize>> = HashMap::new();
+        for (i, f) in report.facts.iter().enumerate() {
+            by_key.entry(f.key()).or_default().push(i);
+        }
+        Doc {
+            report,
+            settings,
+            by_key,
+        }
+    }
+
+    pub fn facts(&self) -> &'a [Fact] {
+        &self.report.facts
+    }
+
+    pub fn year(&self) -> Option<i32> {
+        self.report.document.fiscal_year
+    }
+
+    pub fn threshold(&self, name: &str) -> Decimal {
+        self.settings.threshold(name)
+    }
+
+    pub fn pct_slack(&self) -> Decimal {
+        self.threshold("pct_slack")
+    }
+
+    /// All facts with this key.
+    pub fn with_key(&self, key: &FactKey) -> impl Iterator<Item = &'a Fact> + '_ {
+        let facts = &self.report.facts;
+        self.by_key
+            .get(key)
+            .into_iter()
+            .flatten()
+            .map(move |&i| &facts[i])
+    }
+
+    /// The printed value for `key` that best matches `near`: same line, then prose, then any.
+    pub fn value_near(&self, key: &FactKey, near: &Fact) -> Option<&'a Fact> {
+        let candidates: Vec<&Fact> = self.with_key(key).filter(|f| f.value.is_some()).collect();
+        candidates
+            .iter()
+            .find(|f| f.location == near.location)
+            .or_else(|| candidates.iter().find(|f| f.source == near.source))
+            .or_else(|| candidates.first())
+            .copied()
+    }
+
+    /// A fact's key with another aspect.
+    pub fn key_with(fact: &Fact, aspect: crate::model::Aspect) -> FactKey {
+        FactKey {
+            aspect,
+            ..fact.key()
+        }
+    }
+}
+
+/// Every single-document rule, in catalog order.
+fn document_rules() -> Vec<Box<dyn DocumentRule>> {
+    vec![
+        Box::new(placeholder::Placeholder),
+        Box::new(performance::CoverageWithoutProjects),
+        Box::new(sums::SumMismatch),
+        Box::new(shares::ShareMismatch),
+        Box::new(growth::GrowthMismatch),
+        Box::new(balance::BalanceMismatch),
+        Box::new(conflicts::ConflictingValues),
+        Box::new(execution::ExecutionRate),
+        Box::new(units::UnitSuspect),
+        Box::new(performance::ProjectsWithoutTargets),
+        Box::new(sections::MissingSection),
+        Box::new(direction::DirectionMismatch),
+        Box::new(class_names::OutdatedClassName),
+    ]
+}
+
+fn severity_rank(s: Severity) -> u8 {
+    match s {
+        Severity::Error => 0,
+        Severity::Warning => 1,
+        Severity::Info => 2,
+    }
+}
+
+/// Sorts anomalies by severity, then location, then rule.
+pub fn sort_anomalies(anomalies: &mut [Anomaly]) {
+    anomalies.sort_by(|a, b| {
+        severity_rank(a.severity)
+            .cmp(&severity_rank(b.severity))
+            .then_with(|| location_order(&a.location).cmp(&location_order(&b.location)))
+            .then_with(|| a.rule.cmp(&b.rule))
+            .then_with(|| a.message.cmp(&b.message))
+    });
+}
+
+fn location_order(l: &Option<Location>) -> (u8, u32, String) {
+    match l {
+        Some(Location::Line(n)) => (0, *n, String::new()),
+        Some(Location::Cell { sheet, cell }) => (1, 0, format!("{sheet}!{cell}")),
+        None => (2, 0, String::new()),
+    }
+}
+
+/// Runs every enabled single-document rule over a report, filling `anomalies` and `checks`.
+pub fn check_document(report: &mut DocumentReport, settings: &RuleSettings) {
+    let (anomalies, statuses) = {
+        let doc = Doc::new(report, settings);
+        run_rules(&doc)
+    };
+    report.anomalies = anomalies;
+    report.checks = statuses;
+}
+
+fn run_rules(doc: &Doc<'_>) -> (Vec<Anomaly>, Vec<CheckStatus>) {
+    let c = catalog();
+    let mut anomalies = Vec::new();
+    let mut statuses = Vec::new();
+    for rule in document_rules() {
+        let Some(def) = c.rule(rule.id()) else {
+            continue;
+        };
+        if !doc.settings.enabled(&def.id) {
+            statuses.push(CheckStatus {
+                rule: def.id.clone(),
+                status: "skipped".into(),
+                checked: 0,
+                flagged: 0,
+                reason: Some("disabled in the pipeline's [rules]".into()),
+            });
+            continue;
+        }
+        let mut findings = Findings::default();
+        rule.check(doc, &mut findings);
+        let severity = doc.settings.severity(def);
+        let flagged = findings.flags.len();
+        for f in findings.flags {
+            anomalies.push(Anomaly {
+                rule: def.id.clone(),
+                severity,
+                metric: f.metric,
+                code: f.code,
+                item: f.item,
+                message: f.message,
+                evidence: f.evidence,
+                location: f.location,
+                expected: f.expected,
+                found: f.found,
+                difference: f.difference,
+            });
+        }
+        let reason = (!findings.notes.is_empty()).then(|| findings.notes.join("; "));
+        statuses.push(CheckStatus {
+            rule: def.id.clone(),
+            status: if findings.checked > 0 {
+                "ran"
+            } else {
+                "skipped"
+            }
+            .into(),
+            checked: findings.checked,
+            flagged,
+            reason: if findings.checked == 0 {
+                reason.or_else(|| Some("nothing in this document to check".into()))
+            } else {
+                reason
+            },
+        });
+    }
+    for def in c.rules.iter().filter(|r| r.scope == Scope::Archive) {
+        statuses.push(CheckStatus {
+            rule: def.id.clone(),
+            status: "skipped".into(),
+            checked: 0,
+            flagged: 0,
+            reason: Some("compares documents: runs in `fiscal run` over the archive".into()),
+        });
+    }
+    sort_anomalies(&mut anomalies);
+    (anomalies, statuses)
+}
+
+/// A decimal for messages: trailing zeros dropped.
+pub fn show(d: Decimal) -> String {
+    d.normalize().to_string()
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! Helpers for rule unit tests: a report from a small text.
+    use super::*;
+    use crate::extract::read_text_bytes;
+
+    pub fn report(text: &str) -> DocumentReport {
+        read_text_bytes("test.txt", text.as_bytes())
+    }
+
+    /// (flags, checked) of one rule on a small text.
+    pub fn run(rule: &dyn DocumentRule, text: &str) -> (Vec<Flag>, usize) {
+        let report = report(text);
+        let settings = RuleSettings::default();
+        let doc = Doc::new(&report, &settings);
+        let mut out = Findings::default();
+        rule.check(&doc, &mut out);
+        (out.flags, out.checked)
+    }
+}
