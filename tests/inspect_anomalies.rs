@@ -26,7 +26,9 @@ fn describe(flag: &Value) -> String {
 /// (required found, required total) after asserting the seed's flags against its gold.
 fn check_seed(seed: &str) -> (usize, usize) {
     let gold = common::gold(seed);
-    let report = common::inspect_json(&common::sample(gold["file"].as_str().expect("file")));
+    let path = common::sample(gold["file"].as_str().expect("file"));
+    let text = std::fs::read_to_string(&path).expect("seed is UTF-8");
+    let report = common::inspect_json(&path);
     let flags = report["anomalies"].as_array().expect("anomalies");
     let list = |k: &str| gold[k].as_array().cloned().unwrap_or_default();
     let (required, optional, forbidden) =
@@ -54,11 +56,20 @@ fn check_seed(seed: &str) -> (usize, usize) {
             "{seed}: flag outside the gold's required/optional: {}",
             describe(f)
         );
+        // Evidence quotes the document: each quoted part is found verbatim (Ctrl-F).
+        let evidence = f["evidence"].as_str().unwrap_or_default();
         assert!(
-            f["evidence"].as_str().is_some_and(|e| !e.is_empty()),
+            !evidence.is_empty(),
             "{seed}: flag without evidence: {}",
             describe(f)
         );
+        for part in evidence.split(" / ") {
+            assert!(
+                text.contains(part),
+                "{seed}: evidence «{part}» is not in the document: {}",
+                describe(f)
+            );
+        }
     }
     (required.len() - missing.len(), required.len())
 }
