@@ -8,20 +8,19 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/fiscal-archive/target
 FISCAL := $(CARGO_TARGET_DIR)/debug/fiscal
 OUT ?= out
 
-.PHONY: all report test lint ci build toolchain clean
+.PHONY: all report test lint ci build bench toolchain clean
 
 all: test
 
-## report: read every sample input; writes out/inspect/*.json (the workbook lands with `fiscal run`)
+# Reproducible reports: the workbook's creation time is the last commit's time (0 outside git),
+# so the same commit gives byte-identical outputs. Override: make report SOURCE_DATE_EPOCH=…
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+export SOURCE_DATE_EPOCH
+
+## report: run pipelines/report.toml over sample_data/ → out/report.xlsx, facts.parquet, anomalies.csv, run.json
 report: toolchain
 	$(CARGO) build --locked --bin fiscal
-	@mkdir -p $(OUT)/inspect
-	@find sample_data -name '*.txt' | sort | while read -r f; do \
-	  name=$$(echo "$$f" | sed 's|^sample_data/||; s|/|__|g; s|\.txt$$||'); \
-	  $(FISCAL) inspect --format json "$$f" > "$(OUT)/inspect/$$name.json" || exit 1; \
-	  echo "read $$f -> $(OUT)/inspect/$$name.json"; \
-	done
-	@echo "not yet: the consolidated workbook (out/report.xlsx) comes with \`fiscal run\`; out/inspect/ holds what each file yields."
+	$(FISCAL) run --pipeline pipelines/report.toml --out $(OUT)
 
 ## test: unit and integration tests, including the gold acceptance tests
 test: toolchain

@@ -8,6 +8,7 @@
 //! What the documents' words mean lives in [`catalog`] as data; [`model`] is the shared
 //! vocabulary. Commands in [`cmd`] are thin.
 
+pub mod analysis;
 pub mod catalog;
 pub mod checks;
 pub mod cmd;
@@ -15,3 +16,4 @@ pub mod extract;
 pub mod ingest;
 pub mod model;
 pub mod pipeline;
+pub mod report;

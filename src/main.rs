@@ -18,6 +18,8 @@ struct Cli {
 enum Command {
     /// Show what is read from one input file: identity, facts, anomalies, tables.
     Inspect(cmd::inspect::Args),
+    /// Read an archive, check every document, write the consolidated workbook and exports.
+    Run(cmd::run::Args),
     /// List the anomaly rules with severity, description and thresholds in force.
     Rules(cmd::rules::Args),
 }
@@ -26,6 +28,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Inspect(args) => cmd::inspect::run(args),
+        Command::Run(args) => cmd::run::run(args),
         Command::Rules(args) => cmd::rules::run(args),
     }
 }

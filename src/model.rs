@@ -10,7 +10,9 @@ use rust_decimal::Decimal;
 use serde::{Serialize, Serializer};
 
 /// Budget (部门预算) or final account (部门决算).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     Budget,

@@ -1,44 +1,424 @@
-//! The pipeline file (TOML, serde), resolved once into what the rest of the code reads.
+//! The pipeline file (TOML, serde), merged with the command line and the environment once into
+//! a [`Plan`] that the rest of the code reads (STYLE habit 2: nothing deeper reads `std::env`
+//! or re-parses flags).
 //!
-//! Only the `[rules]` table is read so far: thresholds, disabled rules, severity overrides
-//! (see `catalog/rules.toml` for names and defaults). Unknown keys are errors that name the
-//! file, so a typo never silently falls back to a default.
+//! Relative paths in a pipeline file are resolved against the working directory (the Makefile
+//! runs from the repository root). Unknown keys are errors naming the file, so a typo never
+//! silently falls back to a default.
 
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use serde::{Deserialize, Serialize};
 
 use crate::checks::RuleSettings;
+use crate::model::{Kind, Severity};
 
-#[derive(Debug, Default, Deserialize)]
-struct RulesOnly {
+/// The pipeline used when `--pipeline` is not given and this file exists.
+pub const DEFAULT_PIPELINE: &str = "pipelines/report.toml";
+
+/// `[inputs]`: where the archive is and which files of it to read.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct InputsSection {
+    /// Directories (searched recursively) or single files.
     #[serde(default)]
-    rules: RuleSettings,
+    pub paths: Vec<String>,
+    /// Globs, relative to each directory, of files to read.
+    #[serde(default = "default_include")]
+    pub include: Vec<String>,
+    /// Globs of files to skip.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+}
+
+fn default_include() -> Vec<String> {
+    ["**/*.txt", "**/*.xlsx", "**/*.xlsm", "**/*.xls", "**/*.ods"]
+        .map(str::to_string)
+        .to_vec()
+}
+
+impl Default for InputsSection {
+    fn default() -> Self {
+        InputsSection {
+            paths: Vec::new(),
+            include: default_include(),
+            exclude: Vec::new(),
+        }
+    }
+}
+
+/// `[filters]`: which documents enter the report.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Filters {
+    /// Department names or identity keys (a document matches when its printed name or its key
+    /// contains one of these).
+    #[serde(default)]
+    pub departments: Vec<String>,
+    #[serde(default)]
+    pub years: Vec<i32>,
+    #[serde(default)]
+    pub kinds: Vec<Kind>,
+}
+
+/// `[departments]`: identity across years.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DepartmentsSection {
+    /// Printed name or derived key → the identity key to use (cases the rules cannot decide).
+    #[serde(default)]
+    pub aliases: BTreeMap<String, String>,
+    /// Unit name (without region) → peer group, for TREND_OUTLIER; by default a department's
+    /// peers are the departments with the same unit name in other regions.
+    #[serde(default)]
+    pub peer_groups: BTreeMap<String, String>,
+}
+
+/// Workbook language.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    #[default]
+    Zh,
+    En,
+}
+
+/// When a finished run exits 3.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum FailOn {
+    Error,
+    Warning,
+    #[default]
+    Never,
+}
+
+impl FailOn {
+    /// True when an anomaly of this severity reaches the threshold.
+    pub fn reached_by(self, s: Severity) -> bool {
+        match self {
+            FailOn::Never => false,
+            FailOn::Error => s == Severity::Error,
+            FailOn::Warning => matches!(s, Severity::Error | Severity::Warning),
+        }
+    }
+}
+
+/// `[output]`: where results go and how the run ends.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutputSection {
+    #[serde(default = "default_out")]
+    pub dir: String,
+    #[serde(default = "default_workbook")]
+    pub workbook: String,
+    #[serde(default = "default_parquet")]
+    pub parquet: String,
+    #[serde(default = "default_csv")]
+    pub anomalies_csv: String,
+    #[serde(default = "default_json")]
+    pub run_json: String,
+    #[serde(default)]
+    pub language: Language,
+    #[serde(default)]
+    pub fail_on: FailOn,
+    /// Worker threads; 0 = one per core.
+    #[serde(default)]
+    pub jobs: usize,
+}
+
+fn default_out() -> String {
+    "out".into()
+}
+fn default_workbook() -> String {
+    "report.xlsx".into()
+}
+fn default_parquet() -> String {
+    "facts.parquet".into()
+}
+fn default_csv() -> String {
+    "anomalies.csv".into()
+}
+fn default_json() -> String {
+    "run.json".into()
+}
+
+impl Default for OutputSection {
+    fn default() -> Self {
+        OutputSection {
+            dir: default_out(),
+            workbook: default_workbook(),
+            parquet: default_parquet(),
+            anomalies_csv: default_csv(),
+            run_json: default_json(),
+            language: Language::Zh,
+            fail_on: FailOn::Never,
+            jobs: 0,
+        }
+    }
+}
+
+/// `[[manifest]]`: identity overrides for files whose content does not say it.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManifestEntry {
+    /// Path of the file as listed (or a suffix of it).
+    pub file: String,
+    pub department: Option<String>,
+    pub fiscal_year: Option<i32>,
+    pub kind: Option<Kind>,
+}
+
+/// A pipeline file.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PipelineFile {
+    #[serde(default)]
+    pub inputs: InputsSection,
+    #[serde(default)]
+    pub filters: Filters,
+    #[serde(default, skip_serializing)]
+    pub rules: RuleSettings,
+    #[serde(default)]
+    pub departments: DepartmentsSection,
+    #[serde(default)]
+    pub output: OutputSection,
+    #[serde(default)]
+    pub manifest: Vec<ManifestEntry>,
+}
+
+/// Reads and validates a pipeline file.
+///
+/// # Errors
+/// A message naming the file: unreadable, not TOML, unknown key, unknown rule or threshold.
+pub fn load(path: &Path) -> Result<PipelineFile, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read pipeline {}: {e}", path.display()))?;
+    let file: PipelineFile =
+        toml::from_str(&text).map_err(|e| format!("pipeline {}: {e}", path.display()))?;
+    file.rules
+        .validate()
+        .map_err(|e| format!("pipeline {}: {e}", path.display()))?;
+    Ok(file)
 }
 
 /// The rule settings of a pipeline file, or the defaults without one.
 ///
 /// # Errors
-/// A message naming the file and the problem (unreadable, bad TOML, unknown rule/threshold).
+/// As [`load`].
 pub fn rule_settings(path: Option<&Path>) -> Result<RuleSettings, String> {
-    let Some(path) = path else {
-        return Ok(RuleSettings::default());
-    };
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read pipeline {}: {e}", path.display()))?;
-    let value: toml::Table =
-        toml::from_str(&text).map_err(|e| format!("pipeline {}: {e}", path.display()))?;
-    let rules = value
-        .get("rules")
-        .cloned()
-        .unwrap_or(toml::Value::Table(Default::default()));
-    let parsed: RulesOnly =
-        toml::Value::Table(toml::map::Map::from_iter([("rules".to_string(), rules)]))
-            .try_into()
-            .map_err(|e| format!("pipeline {}: [rules]: {e}", path.display()))?;
-    parsed
-        .rules
-        .validate()
-        .map_err(|e| format!("pipeline {}: {e}", path.display()))?;
-    Ok(parsed.rules)
+    match path {
+        Some(p) => load(p).map(|f| f.rules),
+        None => Ok(RuleSettings::default()),
+    }
+}
+
+/// Command-line values that override the pipeline file.
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    pub pipeline: Option<PathBuf>,
+    pub inputs: Vec<PathBuf>,
+    pub out: Option<PathBuf>,
+    pub jobs: Option<usize>,
+    pub departments: Vec<String>,
+    pub years: Vec<i32>,
+    pub kinds: Vec<Kind>,
+    pub fail_on: Option<FailOn>,
+    pub language: Option<Language>,
+    pub quiet: bool,
+}
+
+/// Output file paths.
+#[derive(Clone, Debug, Serialize)]
+pub struct Outputs {
+    pub dir: PathBuf,
+    pub workbook: PathBuf,
+    pub parquet: PathBuf,
+    pub anomalies_csv: PathBuf,
+    pub run_json: PathBuf,
+}
+
+/// Everything a run does, resolved once.
+#[derive(Clone, Debug, Serialize)]
+pub struct Plan {
+    pub pipeline: Option<PathBuf>,
+    /// Input files, sorted and deduplicated.
+    pub inputs: Vec<PathBuf>,
+    /// Input paths given that do not exist (reported as failed inputs).
+    pub missing_inputs: Vec<PathBuf>,
+    pub filters: Filters,
+    #[serde(skip)]
+    pub rules: RuleSettings,
+    pub departments: DepartmentsSection,
+    pub manifest: Vec<ManifestEntry>,
+    pub outputs: Outputs,
+    pub language: Language,
+    pub fail_on: FailOn,
+    /// Worker threads (≥ 1).
+    pub jobs: usize,
+    pub quiet: bool,
+    /// Progress bars: only on a terminal and without `--quiet`.
+    pub progress: bool,
+    /// `SOURCE_DATE_EPOCH`: the workbook's creation time, and no wall-clock values in outputs.
+    pub source_date_epoch: Option<i64>,
+}
+
+fn globset(patterns: &[String]) -> Result<GlobSet, String> {
+    let mut b = GlobSetBuilder::new();
+    for p in patterns {
+        b.add(Glob::new(p).map_err(|e| format!("bad glob {p:?}: {e}"))?);
+    }
+    b.build().map_err(|e| e.to_string())
+}
+
+/// Files under `root` matching `include` and not `exclude`, recursively, sorted.
+fn walk(root: &Path, include: &GlobSet, exclude: &GlobSet, out: &mut Vec<PathBuf>) {
+    fn visit(
+        dir: &Path,
+        root: &Path,
+        include: &GlobSet,
+        exclude: &GlobSet,
+        out: &mut Vec<PathBuf>,
+    ) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+        paths.sort();
+        for p in paths {
+            if p.is_dir() {
+                visit(&p, root, include, exclude, out);
+            } else {
+                let rel = p.strip_prefix(root).unwrap_or(&p);
+                if include.is_match(rel) && !exclude.is_match(rel) {
+                    out.push(p);
+                }
+            }
+        }
+    }
+    visit(root, root, include, exclude, out);
+}
+
+impl Plan {
+    /// Merges pipeline file, command line and environment.
+    ///
+    /// # Errors
+    /// A message naming the pipeline file or the bad option.
+    pub fn resolve(o: &Overrides) -> Result<Plan, String> {
+        let pipeline_path = o.pipeline.clone().or_else(|| {
+            let p = PathBuf::from(DEFAULT_PIPELINE);
+            p.is_file().then_some(p)
+        });
+        let file = match &pipeline_path {
+            Some(p) => load(p)?,
+            None => PipelineFile::default(),
+        };
+        let roots: Vec<PathBuf> = if o.inputs.is_empty() {
+            file.inputs.paths.iter().map(PathBuf::from).collect()
+        } else {
+            o.inputs.clone()
+        };
+        if roots.is_empty() {
+            return Err(format!(
+                "no inputs: give --input DIR or a pipeline with [inputs] paths (default {DEFAULT_PIPELINE})"
+            ));
+        }
+        let include = globset(&file.inputs.include)?;
+        let exclude = globset(&file.inputs.exclude)?;
+        let mut inputs = Vec::new();
+        let mut missing_inputs = Vec::new();
+        for root in &roots {
+            if root.is_dir() {
+                walk(root, &include, &exclude, &mut inputs);
+            } else if root.is_file() {
+                inputs.push(root.clone());
+            } else {
+                missing_inputs.push(root.clone());
+            }
+        }
+        inputs.sort();
+        inputs.dedup();
+
+        let mut filters = file.filters.clone();
+        if !o.departments.is_empty() {
+            filters.departments = o.departments.clone();
+        }
+        if !o.years.is_empty() {
+            filters.years = o.years.clone();
+        }
+        if !o.kinds.is_empty() {
+            filters.kinds = o.kinds.clone();
+        }
+        let dir = o
+            .out
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(&file.output.dir));
+        let outputs = Outputs {
+            workbook: dir.join(&file.output.workbook),
+            parquet: dir.join(&file.output.parquet),
+            anomalies_csv: dir.join(&file.output.anomalies_csv),
+            run_json: dir.join(&file.output.run_json),
+            dir,
+        };
+        let jobs = match o.jobs.unwrap_or(file.output.jobs) {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        };
+        let source_date_epoch = match std::env::var("SOURCE_DATE_EPOCH") {
+            Ok(v) if !v.trim().is_empty() => Some(
+                v.trim()
+                    .parse::<i64>()
+                    .map_err(|_| format!("SOURCE_DATE_EPOCH={v:?} is not a Unix timestamp"))?,
+            ),
+            _ => None,
+        };
+        Ok(Plan {
+            pipeline: pipeline_path,
+            inputs,
+            missing_inputs,
+            filters,
+            rules: file.rules,
+            departments: file.departments,
+            manifest: file.manifest,
+            outputs,
+            language: o.language.unwrap_or(file.output.language),
+            fail_on: o.fail_on.unwrap_or(file.output.fail_on),
+            jobs,
+            quiet: o.quiet,
+            progress: !o.quiet && std::io::stderr().is_terminal(),
+            source_date_epoch,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pipeline_files_in_the_repo_parse() {
+        for name in ["report.toml", "nightly.toml", "audit.toml"] {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("pipelines")
+                .join(name);
+            load(&path).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+
+    #[test]
+    fn pipeline_unknown_keys_are_errors() {
+        let err = toml::from_str::<PipelineFile>("[output]\nworkbok = \"x.xlsx\"\n").unwrap_err();
+        assert!(err.to_string().contains("workbok"));
+    }
+
+    #[test]
+    fn fail_on_thresholds() {
+        assert!(FailOn::Warning.reached_by(Severity::Error));
+        assert!(FailOn::Warning.reached_by(Severity::Warning));
+        assert!(!FailOn::Warning.reached_by(Severity::Info));
+        assert!(!FailOn::Never.reached_by(Severity::Error));
+    }
 }

@@ -33,6 +33,8 @@ pub struct MetricDef {
     pub en: String,
     /// `None` for metrics that take any unit (performance indicators).
     pub unit: Option<UnitKind>,
+    /// Shown per department-year, trended and charted in the workbook.
+    pub headline: bool,
 }
 
 /// Everything the extractor and the checks know about disclosures.
@@ -85,6 +87,8 @@ struct RawMetric {
     en: String,
     unit: String,
     #[serde(default)]
+    headline: bool,
+    #[serde(default)]
     terms: Vec<String>,
     #[serde(default)]
     weak_terms: Vec<String>,
@@ -134,6 +138,7 @@ impl Catalog {
                 zh: m.zh,
                 en: m.en,
                 unit,
+                headline: m.headline,
             });
         }
         let metric_index: HashMap<String, usize> = metrics
@@ -173,6 +178,11 @@ impl Catalog {
             rules,
             thresholds,
         })
+    }
+
+    /// The headline metrics, in catalog order.
+    pub fn headlines(&self) -> impl Iterator<Item = &MetricDef> {
+        self.metrics.iter().filter(|m| m.headline)
     }
 
     pub fn metric(&self, key: &str) -> Option<&MetricDef> {

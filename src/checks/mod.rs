@@ -8,12 +8,15 @@
 //!
 //! This module never reads files and never changes facts.
 
+pub mod archive;
 pub mod tolerance;
 
 mod balance;
 mod class_names;
 mod conflicts;
+mod cross_year;
 mod direction;
+mod duplicates;
 mod execution;
 mod growth;
 mod performance;
@@ -21,6 +24,7 @@ mod placeholder;
 mod sections;
 mod shares;
 mod sums;
+mod trend_outlier;
 mod units;
 
 use std::collections::{BTreeMap, HashMap};
@@ -124,6 +128,8 @@ pub struct Flag {
     pub expected: Option<String>,
     pub found: Option<String>,
     pub difference: Option<String>,
+    /// For archive rules: the document (index in the archive) the flag is about.
+    pub document: Option<usize>,
 }
 
 impl Flag {
@@ -266,7 +272,7 @@ fn document_rules() -> Vec<Box<dyn DocumentRule>> {
     ]
 }
 
-fn severity_rank(s: Severity) -> u8 {
+pub fn severity_rank(s: Severity) -> u8 {
     match s {
         Severity::Error => 0,
         Severity::Warning => 1,

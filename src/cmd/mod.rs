@@ -2,6 +2,7 @@
 
 pub mod inspect;
 pub mod rules;
+pub mod run;
 
 use std::process::ExitCode;
 

@@ -1,0 +1,173 @@
+//! Documents → polars DataFrames with the SPEC §3 schema; amounts as exact decimals.
+//!
+//! Decimals go in as i128 mantissas at one common scale (the finest printed, capped), so
+//! `472.39` and `34.775290` are both exact; they come back out through [`decimal_at`].
+
+use polars::prelude::*;
+use rust_decimal::Decimal;
+
+use super::Document;
+use crate::model::Fact;
+
+/// The finest scale kept in frames (元 amounts normalized to 万元 need 6; indicators a few more).
+const MAX_SCALE: u32 = 10;
+/// Decimal precision of value columns.
+pub const PRECISION: usize = 38;
+
+fn common_scale<'a>(values: impl Iterator<Item = &'a Decimal>) -> u32 {
+    values.map(Decimal::scale).max().unwrap_or(2).min(MAX_SCALE)
+}
+
+/// A nullable Decimal column from exact values.
+pub fn decimal_column(name: &str, values: &[Option<Decimal>]) -> PolarsResult<Column> {
+    let scale = common_scale(values.iter().flatten());
+    let mantissas = values.iter().map(|v| {
+        v.map(|d| {
+            let mut d = d.round_dp(scale);
+            d.rescale(scale);
+            d.mantissa()
+        })
+    });
+    let chunked = Int128Chunked::from_iter_options(name.into(), mantissas);
+    Ok(chunked
+        .into_decimal(PRECISION, scale as usize)?
+        .into_series()
+        .into_column())
+}
+
+/// The exact value at `row` of a Decimal column.
+pub fn decimal_at(column: &Column, row: usize) -> Option<Decimal> {
+    match column.get(row).ok()? {
+        AnyValue::Decimal(v, _, scale) => Decimal::try_from_i128_with_scale(v, scale as u32).ok(),
+        _ => None,
+    }
+}
+
+/// The string at `row`, if any.
+pub fn str_at(column: &Column, row: usize) -> Option<String> {
+    match column.get(row).ok()? {
+        AnyValue::String(s) => Some(s.to_string()),
+        AnyValue::StringOwned(s) => Some(s.to_string()),
+        _ => None,
+    }
+}
+
+/// The i32 at `row`, if any.
+pub fn i32_at(column: &Column, row: usize) -> Option<i32> {
+    match column.get(row).ok()? {
+        AnyValue::Int32(v) => Some(v),
+        AnyValue::Int64(v) => i32::try_from(v).ok(),
+        _ => None,
+    }
+}
+
+fn strings(name: &str, values: Vec<Option<String>>) -> Column {
+    Column::new(name.into(), values)
+}
+
+/// The fact table: one row per fact of every document.
+///
+/// # Errors
+/// A polars error building the frame (never expected for well-formed documents).
+pub fn facts(documents: &[Document]) -> PolarsResult<DataFrame> {
+    let rows: Vec<(&Document, &Fact)> = documents
+        .iter()
+        .flat_map(|d| d.report.facts.iter().map(move |f| (d, f)))
+        .collect();
+    let n = rows.len();
+    let text = |f: &dyn Fn(&Document, &Fact) -> Option<String>| -> Vec<Option<String>> {
+        rows.iter().map(|(d, x)| f(d, x)).collect()
+    };
+    let columns = vec![
+        strings("doc_id", text(&|d, _| d.report.doc_id.clone())),
+        strings(
+            "department",
+            text(&|d, _| d.report.document.department.clone()),
+        ),
+        strings("department_key", text(&|d, _| Some(d.key.clone()))),
+        strings("region", text(&|d, _| d.report.document.region.clone())),
+        Column::new(
+            "fiscal_year".into(),
+            rows.iter()
+                .map(|(d, _)| d.report.document.fiscal_year)
+                .collect::<Vec<Option<i32>>>(),
+        ),
+        strings(
+            "kind",
+            text(&|d, _| d.report.document.kind.map(|k| k.as_str().to_string())),
+        ),
+        strings("metric", text(&|_, f| Some(f.metric.to_string()))),
+        strings("code", text(&|_, f| f.code.as_ref().map(|c| c.to_string()))),
+        strings("item", text(&|_, f| f.item.clone())),
+        strings("aspect", text(&|_, f| Some(f.aspect.as_str().to_string()))),
+        decimal_column(
+            "value",
+            &rows.iter().map(|(_, f)| f.value).collect::<Vec<_>>(),
+        )?,
+        strings("unit", text(&|_, f| Some(f.unit.as_str().to_string()))),
+        strings("raw", text(&|_, f| Some(f.raw.clone()))),
+        strings("source", text(&|_, f| Some(f.source.to_string()))),
+        strings("file", text(&|d, _| Some(d.report.file.clone()))),
+        strings("location", text(&|_, f| Some(f.location.to_string()))),
+    ];
+    DataFrame::new(n, columns)
+}
+
+/// One row per document: identity, counts.
+///
+/// # Errors
+/// As [`facts`].
+pub fn documents(documents: &[Document]) -> PolarsResult<DataFrame> {
+    let n = documents.len();
+    let col = |name: &str, f: &dyn Fn(&Document) -> Option<String>| {
+        strings(name, documents.iter().map(f).collect())
+    };
+    let count = |name: &str, f: &dyn Fn(&Document) -> u32| {
+        Column::new(name.into(), documents.iter().map(f).collect::<Vec<u32>>())
+    };
+    DataFrame::new(
+        n,
+        vec![
+            col("doc_id", &|d| d.report.doc_id.clone()),
+            col("file", &|d| Some(d.report.file.clone())),
+            col("department", &|d| d.report.document.department.clone()),
+            col("department_key", &|d| Some(d.key.clone())),
+            col("region", &|d| d.report.document.region.clone()),
+            Column::new(
+                "fiscal_year".into(),
+                documents
+                    .iter()
+                    .map(|d| d.report.document.fiscal_year)
+                    .collect::<Vec<Option<i32>>>(),
+            ),
+            col("kind", &|d| {
+                d.report.document.kind.map(|k| k.as_str().to_string())
+            }),
+            col("encoding", &|d| d.report.encoding.clone()),
+            count("facts", &|d| d.report.facts.len() as u32),
+            count("tables", &|d| d.report.tables.len() as u32),
+            count("anomalies", &|d| d.report.anomalies.len() as u32),
+        ],
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    #[test]
+    fn decimal_columns_round_trip_exactly() {
+        let values = vec![
+            Some(Decimal::from_str("472.39").unwrap()),
+            None,
+            Some(Decimal::from_str("34.775290").unwrap()),
+            Some(Decimal::from_str("-341.02").unwrap()),
+        ];
+        let col = decimal_column("v", &values).unwrap();
+        assert_eq!(decimal_at(&col, 0), values[0]);
+        assert_eq!(decimal_at(&col, 1), None);
+        assert_eq!(decimal_at(&col, 2), values[2]);
+        assert_eq!(decimal_at(&col, 3), values[3]);
+    }
+}

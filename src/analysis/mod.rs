@@ -1,0 +1,288 @@
+//! Consolidation across documents: department identity, the polars frames, trends, statistics
+//! and the cross-document rules. Polars lives here.
+//!
+//! Input: the per-file reports (already checked one by one), in a deterministic order (sorted by
+//! path). Output: an [`Archive`] that `report` writes. Nothing here reads files or the clock.
+
+pub mod frames;
+pub mod statistics;
+pub mod trends;
+
+use std::collections::BTreeMap;
+
+use polars::prelude::DataFrame;
+
+use crate::catalog::catalog;
+use crate::checks::{self, archive::ArchiveView};
+use crate::extract::{CheckStatus, DocumentReport};
+use crate::model::{Anomaly, Kind};
+use crate::pipeline::Plan;
+
+/// A document of the archive with its resolved identity.
+#[derive(Clone, Debug)]
+pub struct Document {
+    pub report: DocumentReport,
+    /// Department identity across years (gazetteer-resolved key, then the pipeline's aliases).
+    pub key: String,
+    /// The unit's own name, without region (`智慧城市运行管理中心`).
+    pub unit: String,
+    /// Departments of the same kind, for TREND_OUTLIER.
+    pub peer_group: String,
+}
+
+/// What happened to an input file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InputStatus {
+    Ok,
+    /// Read with errors; what was read is kept.
+    Partial,
+    Failed,
+    /// Read, but left out by the pipeline's filters.
+    Filtered,
+}
+
+impl InputStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InputStatus::Ok => "ok",
+            InputStatus::Partial => "partial",
+            InputStatus::Failed => "failed",
+            InputStatus::Filtered => "filtered",
+        }
+    }
+}
+
+/// One input file, as the 输入 sheet lists it.
+#[derive(Clone, Debug)]
+pub struct InputRow {
+    pub file: String,
+    pub status: InputStatus,
+    pub encoding: Option<String>,
+    pub department: Option<String>,
+    pub fiscal_year: Option<i32>,
+    pub kind: Option<Kind>,
+    pub facts: usize,
+    /// Recognized tables (`公开01表 收入支出决算总表`).
+    pub tables: Vec<String>,
+    pub errors: Vec<String>,
+}
+
+/// An anomaly with the document it is about (`None` for archive-wide ones).
+#[derive(Clone, Debug)]
+pub struct Finding {
+    pub anomaly: Anomaly,
+    pub document: Option<usize>,
+}
+
+/// Everything a run consolidates.
+pub struct Archive {
+    pub documents: Vec<Document>,
+    pub inputs: Vec<InputRow>,
+    pub facts: DataFrame,
+    pub findings: Vec<Finding>,
+    pub trends: trends::Trends,
+    pub statistics: statistics::Statistics,
+    /// Status of the cross-document rules.
+    pub archive_checks: Vec<CheckStatus>,
+}
+
+/// The identity key of a report: the pipeline's alias for its printed name or derived key, else
+/// the derived key, else the printed name, else the file name.
+fn identity_key(report: &DocumentReport, plan: &Plan) -> String {
+    let aliases = &plan.departments.aliases;
+    let d = &report.document;
+    d.department
+        .as_ref()
+        .and_then(|n| aliases.get(n))
+        .or_else(|| d.department_key.as_ref().and_then(|k| aliases.get(k)))
+        .cloned()
+        .or_else(|| d.department_key.clone())
+        .or_else(|| d.department.clone())
+        .unwrap_or_else(|| report.file.clone())
+}
+
+fn unit_name(key: &str) -> String {
+    match catalog().regions.prefix(key) {
+        Some(m) => key.chars().skip(m.printed_len).collect(),
+        None => key.to_string(),
+    }
+}
+
+/// Applies `[[manifest]]` identity overrides to a report.
+fn apply_manifest(report: &mut DocumentReport, plan: &Plan) {
+    let Some(entry) = plan
+        .manifest
+        .iter()
+        .find(|m| report.file == m.file || report.file.ends_with(&m.file))
+    else {
+        return;
+    };
+    if let Some(d) = &entry.department {
+        let (region, key) = crate::extract::identity::resolve_department(d);
+        report.document.department = Some(d.clone());
+        report.document.region = region;
+        report.document.department_key = Some(key);
+    }
+    if entry.fiscal_year.is_some() {
+        report.document.fiscal_year = entry.fiscal_year;
+    }
+    if entry.kind.is_some() {
+        report.document.kind = entry.kind;
+    }
+}
+
+fn passes_filters(doc: &Document, plan: &Plan) -> bool {
+    let f = &plan.filters;
+    let d = &doc.report.document;
+    let department_ok = f.departments.is_empty()
+        || f.departments.iter().any(|want| {
+            doc.key.contains(want.as_str())
+                || d.department
+                    .as_deref()
+                    .is_some_and(|n| n.contains(want.as_str()))
+        });
+    let year_ok = f.years.is_empty() || d.fiscal_year.is_some_and(|y| f.years.contains(&y));
+    let kind_ok = f.kinds.is_empty() || d.kind.is_some_and(|k| f.kinds.contains(&k));
+    department_ok && year_ok && kind_ok
+}
+
+fn input_row(report: &DocumentReport, status: InputStatus) -> InputRow {
+    InputRow {
+        file: report.file.clone(),
+        status,
+        encoding: report.encoding.clone(),
+        department: report.document.department.clone(),
+        fiscal_year: report.document.fiscal_year,
+        kind: report.document.kind,
+        facts: report.facts.len(),
+        tables: report
+            .tables
+            .iter()
+            .filter(|t| t.signature.is_some())
+            .map(|t| match &t.number {
+                Some(n) => format!("{n} {}", t.name),
+                None => t.name.clone(),
+            })
+            .collect(),
+        errors: report
+            .errors
+            .iter()
+            .map(|e| format!("{}: {}", e.kind, e.message))
+            .collect(),
+    }
+}
+
+/// Consolidates per-file reports (in path order) into the archive the workbook shows.
+///
+/// # Errors
+/// A polars error building the frames.
+pub fn consolidate(
+    reports: Vec<DocumentReport>,
+    plan: &Plan,
+) -> polars::prelude::PolarsResult<Archive> {
+    let mut documents = Vec::new();
+    let mut inputs = Vec::new();
+    for missing in &plan.missing_inputs {
+        inputs.push(InputRow {
+            file: missing.display().to_string(),
+            status: InputStatus::Failed,
+            encoding: None,
+            department: None,
+            fiscal_year: None,
+            kind: None,
+            facts: 0,
+            tables: Vec::new(),
+            errors: vec![format!("io: {} does not exist", missing.display())],
+        });
+    }
+    for mut report in reports {
+        if report.unreadable() {
+            inputs.push(input_row(&report, InputStatus::Failed));
+            continue;
+        }
+        apply_manifest(&mut report, plan);
+        let key = identity_key(&report, plan);
+        let unit = unit_name(&key);
+        let peer_group = plan
+            .departments
+            .peer_groups
+            .get(&unit)
+            .cloned()
+            .unwrap_or_else(|| unit.clone());
+        let doc = Document {
+            report,
+            key,
+            unit,
+            peer_group,
+        };
+        if !passes_filters(&doc, plan) {
+            inputs.push(input_row(&doc.report, InputStatus::Filtered));
+            continue;
+        }
+        let status = if doc.report.errors.is_empty() {
+            InputStatus::Ok
+        } else {
+            InputStatus::Partial
+        };
+        inputs.push(input_row(&doc.report, status));
+        documents.push(doc);
+    }
+    inputs.sort_by(|a, b| a.file.cmp(&b.file));
+
+    let facts = frames::facts(&documents)?;
+    let trends = trends::build(&facts)?;
+    let statistics = statistics::build(&facts)?;
+
+    let mut findings: Vec<Finding> = documents
+        .iter()
+        .enumerate()
+        .flat_map(|(i, d)| {
+            d.report
+                .anomalies
+                .iter()
+                .cloned()
+                .map(move |anomaly| Finding {
+                    anomaly,
+                    document: Some(i),
+                })
+        })
+        .collect();
+    let view = ArchiveView {
+        documents: &documents,
+        trends: &trends,
+        settings: &plan.rules,
+    };
+    let (archive_findings, archive_checks) = checks::archive::check_archive(&view);
+    findings.extend(archive_findings);
+    let order: BTreeMap<usize, (String, Option<i32>, Option<Kind>)> = documents
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            (
+                i,
+                (
+                    d.key.clone(),
+                    d.report.document.fiscal_year,
+                    d.report.document.kind,
+                ),
+            )
+        })
+        .collect();
+    findings.sort_by(|a, b| {
+        let doc = |f: &Finding| f.document.and_then(|i| order.get(&i).cloned());
+        checks::severity_rank(a.anomaly.severity)
+            .cmp(&checks::severity_rank(b.anomaly.severity))
+            .then_with(|| doc(a).cmp(&doc(b)))
+            .then_with(|| a.document.cmp(&b.document))
+    });
+
+    Ok(Archive {
+        documents,
+        inputs,
+        facts,
+        findings,
+        trends,
+        statistics,
+        archive_checks,
+    })
+}

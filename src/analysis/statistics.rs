@@ -1,0 +1,361 @@
+//! Statistics across departments: per year × kind × headline metric (count, sum, mean, median,
+//! p10, p90, min, max), totals by function class per year, and budget vs final (execution) where
+//! a department has both for a year.
+//!
+//! Polars selects, de-duplicates (one value per department-year, prose first) and groups; the
+//! aggregates are computed exactly with rust_decimal from each group's values (quantiles by
+//! linear interpolation between order statistics).
+
+use polars::prelude::*;
+use rust_decimal::Decimal;
+
+use super::frames::{decimal_at, i32_at, str_at};
+use crate::catalog::catalog;
+
+/// Aggregates of one metric in one year and kind.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StatRow {
+    pub fiscal_year: i32,
+    pub kind: String,
+    pub metric: String,
+    pub count: usize,
+    pub sum: Decimal,
+    pub mean: Decimal,
+    pub median: Decimal,
+    pub p10: Decimal,
+    pub p90: Decimal,
+    pub min: Decimal,
+    pub max: Decimal,
+}
+
+/// The total of one function class in one year, kind and measure.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClassTotal {
+    pub fiscal_year: i32,
+    pub kind: String,
+    pub metric: String,
+    pub code: String,
+    pub departments: usize,
+    pub total: Decimal,
+}
+
+/// Budget vs final account of one department, year and metric.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExecutionRow {
+    pub department_key: String,
+    pub fiscal_year: i32,
+    pub metric: String,
+    pub budget: Decimal,
+    pub actual: Decimal,
+    /// actual / budget × 100, when the budget is not zero.
+    pub execution_pct: Option<Decimal>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Statistics {
+    pub rows: Vec<StatRow>,
+    pub class_totals: Vec<ClassTotal>,
+    pub execution: Vec<ExecutionRow>,
+}
+
+/// The `q` quantile (0..=1) of sorted values, linearly interpolated.
+pub fn quantile(sorted: &[Decimal], q: Decimal) -> Option<Decimal> {
+    let n = sorted.len();
+    if n == 0 {
+        return None;
+    }
+    let h = Decimal::from(n - 1) * q;
+    let lo = h.floor();
+    let i = usize::try_from(lo.mantissa() / 10i128.pow(lo.scale())).ok()?;
+    let frac = h - lo;
+    let a = sorted[i.min(n - 1)];
+    let b = sorted[(i + 1).min(n - 1)];
+    Some(a + (b - a) * frac)
+}
+
+/// Exact aggregates of a group's values.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Summary {
+    pub count: usize,
+    pub sum: Decimal,
+    pub mean: Decimal,
+    pub median: Decimal,
+    pub p10: Decimal,
+    pub p90: Decimal,
+    pub min: Decimal,
+    pub max: Decimal,
+}
+
+/// Exact aggregates of a group's values; `None` for an empty group.
+pub fn aggregate(mut values: Vec<Decimal>) -> Option<Summary> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort();
+    let n = values.len();
+    let sum: Decimal = values.iter().sum();
+    Some(Summary {
+        count: n,
+        sum,
+        mean: (sum / Decimal::from(n)).round_dp(4),
+        median: quantile(&values, Decimal::new(5, 1))?,
+        p10: quantile(&values, Decimal::new(1, 1))?,
+        p90: quantile(&values, Decimal::new(9, 1))?,
+        min: values[0],
+        max: values[n - 1],
+    })
+}
+
+fn any_of(column: &str, values: impl Iterator<Item = String>) -> Expr {
+    values.fold(lit(false), |acc, v| acc.or(col(column).eq(lit(v))))
+}
+
+/// One value per department × kind × metric × code × year, prose first.
+fn per_department(facts: &DataFrame, selection: Expr) -> LazyFrame {
+    facts
+        .clone()
+        .lazy()
+        .filter(
+            col("aspect")
+                .eq(lit("value"))
+                .and(col("item").is_null())
+                .and(col("value").is_not_null())
+                .and(col("fiscal_year").is_not_null())
+                .and(col("kind").is_not_null())
+                .and(selection),
+        )
+        .with_columns([
+            col("code").fill_null(lit("")),
+            when(col("source").eq(lit("prose")))
+                .then(lit(0i32))
+                .otherwise(lit(1i32))
+                .alias("rank"),
+        ])
+        .sort(
+            [
+                "department_key",
+                "kind",
+                "metric",
+                "code",
+                "fiscal_year",
+                "rank",
+            ],
+            SortMultipleOptions::default(),
+        )
+        .group_by_stable([
+            col("department_key"),
+            col("kind"),
+            col("metric"),
+            col("code"),
+            col("fiscal_year"),
+        ])
+        .agg([col("value").first()])
+}
+
+/// One group of a `group_by … agg(value)` frame.
+struct Group {
+    keys: Vec<Option<String>>,
+    year: Option<i32>,
+    values: Vec<Decimal>,
+}
+
+/// The values of each group, in order.
+fn grouped(df: &DataFrame, keys: &[&str]) -> PolarsResult<Vec<Group>> {
+    let mut out = Vec::new();
+    let values = df.column("value")?.list()?.clone();
+    // Elements of a list of decimals come back as their i128 mantissas.
+    let scale = match values.inner_dtype() {
+        DataType::Decimal(_, s) => *s as u32,
+        _ => 0,
+    };
+    let key_cols: Vec<Column> = keys
+        .iter()
+        .map(|k| df.column(k).cloned())
+        .collect::<PolarsResult<_>>()?;
+    let year = df.column("fiscal_year")?.clone();
+    for i in 0..df.height() {
+        let Some(series) = values.get_as_series(i) else {
+            continue;
+        };
+        let list: Vec<Decimal> = (0..series.len())
+            .filter_map(|j| match series.get(j).ok()? {
+                AnyValue::Int128(v) => Decimal::try_from_i128_with_scale(v, scale).ok(),
+                AnyValue::Decimal(v, _, s) => Decimal::try_from_i128_with_scale(v, s as u32).ok(),
+                _ => None,
+            })
+            .collect();
+        out.push(Group {
+            keys: key_cols.iter().map(|c| str_at(c, i)).collect(),
+            year: i32_at(&year, i),
+            values: list,
+        });
+    }
+    Ok(out)
+}
+
+/// Builds the statistics from the fact frame.
+///
+/// # Errors
+/// A polars error (never expected on a frame built by `frames::facts`).
+pub fn build(facts: &DataFrame) -> PolarsResult<Statistics> {
+    let headlines = any_of(
+        "metric",
+        catalog().headlines().map(|m| m.key.as_str().to_string()),
+    );
+    let department_values = per_department(facts, headlines.and(col("code").is_null()));
+
+    let by_year = department_values
+        .clone()
+        .group_by_stable([col("fiscal_year"), col("kind"), col("metric")])
+        .agg([col("value")])
+        .sort(
+            ["fiscal_year", "kind", "metric"],
+            SortMultipleOptions::default(),
+        )
+        .collect()?;
+    let mut rows = Vec::new();
+    for g in grouped(&by_year, &["kind", "metric"])? {
+        let (Some(year), Some(s)) = (g.year, aggregate(g.values)) else {
+            continue;
+        };
+        rows.push(StatRow {
+            fiscal_year: year,
+            kind: g.keys[0].clone().unwrap_or_default(),
+            metric: g.keys[1].clone().unwrap_or_default(),
+            count: s.count,
+            sum: s.sum,
+            mean: s.mean,
+            median: s.median,
+            p10: s.p10,
+            p90: s.p90,
+            min: s.min,
+            max: s.max,
+        });
+    }
+
+    let sliced = any_of(
+        "metric",
+        [
+            "expenditure.total",
+            "expenditure.fiscal",
+            "expenditure.general_budget",
+        ]
+        .iter()
+        .map(|s| s.to_string()),
+    );
+    let classes = per_department(
+        facts,
+        sliced.and(col("code").str().len_chars().eq(lit(3u32))),
+    )
+    .group_by_stable([col("fiscal_year"), col("kind"), col("metric"), col("code")])
+    .agg([col("value")])
+    .sort(
+        ["fiscal_year", "kind", "metric", "code"],
+        SortMultipleOptions::default(),
+    )
+    .collect()?;
+    let mut class_totals = Vec::new();
+    for g in grouped(&classes, &["kind", "metric", "code"])? {
+        let Some(year) = g.year else { continue };
+        class_totals.push(ClassTotal {
+            fiscal_year: year,
+            kind: g.keys[0].clone().unwrap_or_default(),
+            metric: g.keys[1].clone().unwrap_or_default(),
+            code: g.keys[2].clone().unwrap_or_default(),
+            departments: g.values.len(),
+            total: g.values.iter().sum(),
+        });
+    }
+
+    let budget = department_values
+        .clone()
+        .filter(col("kind").eq(lit("budget")))
+        .select([
+            col("department_key"),
+            col("metric"),
+            col("fiscal_year"),
+            col("value").alias("budget"),
+        ]);
+    let executed = department_values
+        .filter(col("kind").eq(lit("final")))
+        .select([
+            col("department_key"),
+            col("metric"),
+            col("fiscal_year"),
+            col("value").alias("actual"),
+        ])
+        .join(
+            budget,
+            [col("department_key"), col("metric"), col("fiscal_year")],
+            [col("department_key"), col("metric"), col("fiscal_year")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .sort(
+            ["department_key", "fiscal_year", "metric"],
+            SortMultipleOptions::default(),
+        )
+        .collect()?;
+    let mut execution = Vec::new();
+    let (dk, metric, year, b, a) = (
+        executed.column("department_key")?,
+        executed.column("metric")?,
+        executed.column("fiscal_year")?,
+        executed.column("budget")?,
+        executed.column("actual")?,
+    );
+    for i in 0..executed.height() {
+        let (Some(k), Some(m), Some(y), Some(budget), Some(actual)) = (
+            str_at(dk, i),
+            str_at(metric, i),
+            i32_at(year, i),
+            decimal_at(b, i),
+            decimal_at(a, i),
+        ) else {
+            continue;
+        };
+        execution.push(ExecutionRow {
+            department_key: k,
+            fiscal_year: y,
+            metric: m,
+            budget,
+            actual,
+            execution_pct: (!budget.is_zero())
+                .then(|| (actual / budget * Decimal::ONE_HUNDRED).round_dp(2)),
+        });
+    }
+    Ok(Statistics {
+        rows,
+        class_totals,
+        execution,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn quantiles_interpolate_exactly() {
+        let v: Vec<Decimal> = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10"]
+            .map(d)
+            .to_vec();
+        assert_eq!(quantile(&v, d("0.5")), Some(d("5.5")));
+        assert_eq!(quantile(&v, d("0.1")), Some(d("1.9")));
+        assert_eq!(quantile(&v, d("0.9")), Some(d("9.1")));
+        assert_eq!(quantile(&[d("472.39")], d("0.9")), Some(d("472.39")));
+    }
+
+    #[test]
+    fn aggregate_is_exact() {
+        let s = aggregate(vec![d("0.1"), d("0.2"), d("0.3")]).unwrap();
+        assert_eq!(
+            (s.count, s.sum, s.mean, s.median),
+            (3, d("0.6"), d("0.2"), d("0.2"))
+        );
+    }
+}

@@ -1,0 +1,86 @@
+//! The cross-document rules: CROSS_YEAR_MISMATCH, DUPLICATE_DOCUMENT, TREND_OUTLIER. They read
+//! the consolidated archive (documents with resolved identity, trends) and flag documents by
+//! their index in it.
+
+use super::{Findings, RuleSettings};
+use crate::analysis::trends::Trends;
+use crate::analysis::{Document, Finding};
+use crate::catalog::catalog;
+use crate::extract::CheckStatus;
+use crate::model::Anomaly;
+
+/// What the archive rules see.
+pub struct ArchiveView<'a> {
+    pub documents: &'a [Document],
+    pub trends: &'a Trends,
+    pub settings: &'a RuleSettings,
+}
+
+/// A rule over the whole archive.
+pub trait ArchiveRule: Send + Sync {
+    /// The id in `catalog/rules.toml`.
+    fn id(&self) -> &'static str;
+    fn check(&self, archive: &ArchiveView<'_>, out: &mut Findings);
+}
+
+fn archive_rules() -> Vec<Box<dyn ArchiveRule>> {
+    vec![
+        Box::new(super::cross_year::CrossYearMismatch),
+        Box::new(super::duplicates::DuplicateDocument),
+        Box::new(super::trend_outlier::TrendOutlier),
+    ]
+}
+
+/// Runs every enabled archive rule.
+pub fn check_archive(view: &ArchiveView<'_>) -> (Vec<Finding>, Vec<CheckStatus>) {
+    let mut findings = Vec::new();
+    let mut statuses = Vec::new();
+    for rule in archive_rules() {
+        let Some(def) = catalog().rule(rule.id()) else {
+            continue;
+        };
+        if !view.settings.enabled(&def.id) {
+            statuses.push(CheckStatus {
+                rule: def.id.clone(),
+                status: "skipped".into(),
+                checked: 0,
+                flagged: 0,
+                reason: Some("disabled in the pipeline's [rules]".into()),
+            });
+            continue;
+        }
+        let mut out = Findings::default();
+        rule.check(view, &mut out);
+        let severity = view.settings.severity(def);
+        statuses.push(CheckStatus {
+            rule: def.id.clone(),
+            status: if out.checked > 0 { "ran" } else { "skipped" }.into(),
+            checked: out.checked,
+            flagged: out.flags.len(),
+            reason: (!out.notes.is_empty())
+                .then(|| out.notes.join("; "))
+                .or_else(|| {
+                    (out.checked == 0).then(|| "nothing in the archive to compare".to_string())
+                }),
+        });
+        for f in out.flags {
+            findings.push(Finding {
+                document: f.document,
+                anomaly: Anomaly {
+                    rule: def.id.clone(),
+                    severity,
+                    metric: f.metric,
+                    code: f.code,
+                    item: f.item,
+                    message: f.message,
+                    evidence: f.evidence,
+                    location: f.location,
+                    expected: f.expected,
+                    found: f.found,
+                    difference: f.difference,
+                },
+            });
+        }
+    }
+    (findings, statuses)
+}

@@ -1,0 +1,97 @@
+//! CROSS_YEAR_MISMATCH: the prior-year value a document implies (`与上年相比增加d` → this year
+//! − d) against that year's own document of the same department and kind.
+
+use super::archive::{ArchiveRule, ArchiveView};
+use super::tolerance::Interval;
+use super::{show, Doc, Findings, Flag};
+use crate::model::{Aspect, Fact, Source};
+
+pub struct CrossYearMismatch;
+
+fn printed_value<'a>(doc: &'a crate::analysis::Document, like: &Fact) -> Option<&'a Fact> {
+    let key = Doc::key_with(like, Aspect::Value);
+    let candidates: Vec<&Fact> = doc
+        .report
+        .facts
+        .iter()
+        .filter(|f| f.key() == key && f.value.is_some())
+        .collect();
+    candidates
+        .iter()
+        .find(|f| f.location == like.location)
+        .or_else(|| candidates.iter().find(|f| f.source == Source::Prose))
+        .or_else(|| candidates.first())
+        .copied()
+}
+
+impl ArchiveRule for CrossYearMismatch {
+    fn id(&self) -> &'static str {
+        "CROSS_YEAR_MISMATCH"
+    }
+
+    fn check(&self, archive: &ArchiveView<'_>, out: &mut Findings) {
+        let slack = archive.settings.threshold("pct_slack");
+        let docs = archive.documents;
+        let mut pairs = 0;
+        for (i, doc) in docs.iter().enumerate() {
+            let (Some(year), Some(kind)) =
+                (doc.report.document.fiscal_year, doc.report.document.kind)
+            else {
+                continue;
+            };
+            let Some(prior_doc) = docs.iter().find(|d| {
+                d.key == doc.key
+                    && d.report.document.kind == Some(kind)
+                    && d.report.document.fiscal_year == Some(year - 1)
+            }) else {
+                continue;
+            };
+            pairs += 1;
+            for delta in doc
+                .report
+                .facts
+                .iter()
+                .filter(|f| f.aspect == Aspect::YoyDelta)
+            {
+                let (Some(current), Some(stated_prior)) =
+                    (printed_value(doc, delta), printed_value(prior_doc, delta))
+                else {
+                    continue;
+                };
+                let (Some(c), Some(d), Some(p)) = (
+                    Interval::of_fact(current, slack),
+                    Interval::of_fact(delta, slack),
+                    Interval::of_fact(stated_prior, slack),
+                ) else {
+                    continue;
+                };
+                out.checked += 1;
+                if !(c - d).intersects(p) {
+                    let implied =
+                        current.value.unwrap_or_default() - delta.value.unwrap_or_default();
+                    let printed = stated_prior.value.unwrap_or_default();
+                    let mut flag = Flag::on(
+                        delta,
+                        format!(
+                            "{year}年文件所述上年数为{}（{} − {}），{}年文件列示为{}（{} {}）",
+                            show(implied),
+                            show(current.value.unwrap_or_default()),
+                            show(delta.value.unwrap_or_default()),
+                            year - 1,
+                            show(printed),
+                            prior_doc.report.file,
+                            stated_prior.location
+                        ),
+                    )
+                    .expected_found(show(printed), show(implied))
+                    .difference(implied - printed);
+                    flag.document = Some(i);
+                    out.flag(flag);
+                }
+            }
+        }
+        if pairs == 0 {
+            out.note("no department has documents of consecutive years of the same kind");
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! DUPLICATE_DOCUMENT: two inputs of the same part of one disclosure (department, year, kind).
+//!
+//! A prose `.txt` and a tables `.xlsx` are two parts of one disclosure, checked against each
+//! other by the single-document rules' logic elsewhere — not duplicates. Two prose parts with
+//! different content are two versions; the same table in two inputs is a duplicate when the
+//! two printings disagree (identical re-publications of a table are noted, not flagged).
+
+use std::collections::BTreeMap;
+
+use super::archive::{ArchiveRule, ArchiveView};
+use super::{Findings, Flag};
+use crate::analysis::Document;
+use crate::model::FactKey;
+
+pub struct DuplicateDocument;
+
+/// Fewer prose facts than this: the input is not the prose part.
+const MIN_PROSE_FACTS: usize = 5;
+
+fn prose_part(d: &Document) -> bool {
+    d.report.facts.iter().filter(|f| f.table.is_none()).count() >= MIN_PROSE_FACTS
+}
+
+/// Table facts of `d` in tables with signature `id`, by key.
+fn table_values(d: &Document, id: &str) -> BTreeMap<FactKey, rust_decimal::Decimal> {
+    let indices: Vec<usize> = d
+        .report
+        .tables
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.signature.as_deref() == Some(id))
+        .map(|(i, _)| i)
+        .collect();
+    d.report
+        .facts
+        .iter()
+        .filter(|f| f.table.is_some_and(|t| indices.contains(&t)))
+        .filter_map(|f| f.value.map(|v| (f.key(), v)))
+        .collect()
+}
+
+impl ArchiveRule for DuplicateDocument {
+    fn id(&self) -> &'static str {
+        "DUPLICATE_DOCUMENT"
+    }
+
+    fn check(&self, archive: &ArchiveView<'_>, out: &mut Findings) {
+        let docs = archive.documents;
+        for (i, a) in docs.iter().enumerate() {
+            for (j, b) in docs.iter().enumerate().skip(i + 1) {
+                let (da, db) = (&a.report.document, &b.report.document);
+                if a.key != b.key || da.fiscal_year != db.fiscal_year || da.kind != db.kind {
+                    continue;
+                }
+                out.checked += 1;
+                let files = format!("{} / {}", a.report.file, b.report.file);
+                if a.report.doc_id == b.report.doc_id {
+                    out.note(format!("{files} have identical content"));
+                    continue;
+                }
+                if prose_part(a) && prose_part(b) {
+                    let mut flag = Flag {
+                        message: format!("同一部门、年度、类型有两份情况说明，内容不同：{files}"),
+                        evidence: files.clone(),
+                        expected: Some("one prose part".into()),
+                        found: Some("two".into()),
+                        ..Flag::default()
+                    };
+                    flag.document = Some(j);
+                    out.flag(flag);
+                    continue;
+                }
+                let shared: Vec<&str> = a
+                    .report
+                    .tables
+                    .iter()
+                    .filter_map(|t| t.signature.as_deref())
+                    .filter(|id| {
+                        b.report
+                            .tables
+                            .iter()
+                            .any(|u| u.signature.as_deref() == Some(id))
+                    })
+                    .collect();
+                for id in shared {
+                    let (va, vb) = (table_values(a, id), table_values(b, id));
+                    let differing = va
+                        .iter()
+                        .filter(|(k, v)| vb.get(*k).is_some_and(|w| w != *v))
+                        .count();
+                    if differing > 0 {
+                        let name = a
+                            .report
+                            .tables
+                            .iter()
+                            .find(|t| t.signature.as_deref() == Some(id))
+                            .map_or(id.to_string(), |t| t.name.clone());
+                        let mut flag = Flag {
+                            message: format!(
+                                "{name}在两个文件中都有，且{differing}个数值不同：{files}"
+                            ),
+                            evidence: files.clone(),
+                            expected: Some("one version of the table".into()),
+                            found: Some(format!("{differing} differing values")),
+                            ..Flag::default()
+                        };
+                        flag.document = Some(j);
+                        out.flag(flag);
+                    } else {
+                        out.note(format!(
+                            "{files}: the same table printed twice with the same values"
+                        ));
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! TREND_OUTLIER (info): a department's latest year-over-year change far outside its own
+//! history (robust z-score: median and MAD) and outside its peers' changes in that year.
+
+use rust_decimal::Decimal;
+
+use super::archive::{ArchiveRule, ArchiveView};
+use super::{show, Findings, Flag};
+use crate::analysis::statistics::quantile;
+use crate::model::{Code, MetricKey};
+
+pub struct TrendOutlier;
+
+/// 0.6745 = Φ⁻¹(0.75): makes the MAD comparable to a standard deviation.
+const MAD_SCALE: Decimal = Decimal::from_parts(6745, 0, 0, false, 4);
+
+/// Robust z of `x` against `history`, if the history has spread.
+fn robust_z(x: Decimal, history: &[Decimal]) -> Option<Decimal> {
+    let mut h = history.to_vec();
+    h.sort();
+    let median = quantile(&h, Decimal::new(5, 1))?;
+    let mut dev: Vec<Decimal> = h.iter().map(|v| (*v - median).abs()).collect();
+    dev.sort();
+    let mad = quantile(&dev, Decimal::new(5, 1))?;
+    (!mad.is_zero()).then(|| MAD_SCALE * (x - median) / mad)
+}
+
+impl ArchiveRule for TrendOutlier {
+    fn id(&self) -> &'static str {
+        "TREND_OUTLIER"
+    }
+
+    fn check(&self, archive: &ArchiveView<'_>, out: &mut Findings) {
+        let k = archive.settings.threshold("trend_mad_k");
+        let min_points = archive.settings.threshold("trend_min_points");
+        let min_points = usize::try_from(min_points.trunc().mantissa())
+            .unwrap_or(3)
+            .max(2);
+        let group_of = |key: &str| {
+            archive
+                .documents
+                .iter()
+                .find(|d| d.key == key)
+                .map(|d| d.peer_group.clone())
+        };
+        for row in &archive.trends.rows {
+            let changes = row.changes();
+            let Some(((year, latest), history)) = changes.split_last() else {
+                continue;
+            };
+            let history: Vec<Decimal> = history.iter().map(|(_, c)| *c).collect();
+            if history.len() < min_points {
+                continue;
+            }
+            out.checked += 1;
+            let Some(z) = robust_z(*latest, &history) else {
+                continue;
+            };
+            if z.abs() <= k {
+                continue;
+            }
+            // Peers: same kind of department, same measure, same year.
+            let group = group_of(&row.department_key);
+            let peers: Vec<Decimal> = archive
+                .trends
+                .rows
+                .iter()
+                .filter(|r| {
+                    r.department_key != row.department_key
+                        && r.kind == row.kind
+                        && r.metric == row.metric
+                        && r.code == row.code
+                        && group_of(&r.department_key) == group
+                })
+                .filter_map(|r| {
+                    r.changes()
+                        .into_iter()
+                        .find(|(y, _)| y == year)
+                        .map(|(_, c)| c)
+                })
+                .collect();
+            let peer_z = (peers.len() >= min_points)
+                .then(|| robust_z(*latest, &peers))
+                .flatten();
+            if peer_z.is_some_and(|pz| pz.abs() <= k) {
+                continue;
+            }
+            let document = archive.documents.iter().position(|d| {
+                d.key == row.department_key
+                    && d.report.document.fiscal_year == Some(*year)
+                    && d.report.document.kind.map(|k| k.as_str()) == Some(row.kind.as_str())
+            });
+            let mut flag = Flag {
+                metric: Some(MetricKey::new(row.metric.as_str())),
+                code: row.code.as_deref().and_then(Code::parse),
+                message: format!(
+                    "{year}年同比变化{}%，偏离本部门历史变化中位数{}个MAD{}",
+                    show(latest.round_dp(2)),
+                    show(z.round_dp(1)),
+                    peer_z.map_or(String::new(), |pz| format!(
+                        "，偏离同类部门{}个MAD",
+                        show(pz.round_dp(1))
+                    ))
+                ),
+                evidence: format!("{} {}", row.department, row.metric),
+                expected: Some(format!("|z| ≤ {}", show(k))),
+                found: Some(show(z.round_dp(2))),
+                ..Flag::default()
+            };
+            flag.document = document;
+            out.flag(flag);
+        }
+        if out.checked == 0 {
+            out.note(format!(
+                "no series has {min_points} year-over-year changes of history"
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn robust_z_flags_far_changes_only() {
+        let history = [d("4"), d("5"), d("6"), d("5")];
+        assert!(robust_z(d("60"), &history).unwrap() > d("3.5"));
+        assert!(robust_z(d("6"), &history).unwrap().abs() <= d("3.5"));
+        assert_eq!(robust_z(d("6"), &[d("5"), d("5"), d("5")]), None);
+    }
+}

@@ -1,0 +1,207 @@
+//! `fiscal run`: read an archive, check every document, consolidate, write the workbook.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+
+use crate::analysis;
+use crate::checks::{check_document, RuleSettings};
+use crate::cmd::{code, exit};
+use crate::extract::{read_document, DocumentReport};
+use crate::model::Kind;
+use crate::pipeline::{FailOn, Language, Overrides, Plan};
+use crate::report::{self, RunSummary};
+
+/// Read every input of a pipeline, check it, and write the consolidated workbook with
+/// facts.parquet, anomalies.csv and run.json. The command line overrides the pipeline file.
+///
+/// Exit status: 0 ok; 1 the run failed (bad pipeline, unwritable output); 2 usage error;
+/// 3 finished, but some inputs failed or the --fail-on threshold was reached.
+///
+/// Examples:
+///   fiscal run                                            # pipelines/report.toml
+///   fiscal run --pipeline pipelines/nightly.toml --quiet
+///   fiscal run --pipeline pipelines/audit.toml --department 大洼区智慧城市运行管理中心 --year 2023
+///   fiscal run --input sample_data --out /tmp/out --jobs 2 --fail-on warning
+///   fiscal run --dry-run                                  # print the resolved plan
+#[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct Args {
+    /// Pipeline file (TOML); default pipelines/report.toml when it exists.
+    #[arg(long, value_name = "FILE")]
+    pub pipeline: Option<PathBuf>,
+    /// Input directories or files; replaces the pipeline's [inputs] paths. Repeatable.
+    #[arg(long = "input", value_name = "PATH")]
+    pub inputs: Vec<PathBuf>,
+    /// Output directory; replaces [output] dir.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Worker threads (default: [output] jobs, 0 = one per core). Output does not depend on it.
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Keep only departments whose name or identity contains this. Repeatable.
+    #[arg(long = "department", value_name = "NAME")]
+    pub departments: Vec<String>,
+    /// Keep only this fiscal year. Repeatable.
+    #[arg(long = "year", value_name = "YEAR")]
+    pub years: Vec<i32>,
+    /// Keep only budgets or final accounts. Repeatable.
+    #[arg(long = "kind", value_enum, value_name = "KIND")]
+    pub kinds: Vec<KindArg>,
+    /// Exit 3 when an anomaly of this severity or worse is found.
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub fail_on: Option<FailOn>,
+    /// Workbook language.
+    #[arg(long, value_enum)]
+    pub lang: Option<Language>,
+    /// No progress bars, no summary on stderr.
+    #[arg(long)]
+    pub quiet: bool,
+    /// Print the resolved plan (inputs, filters, outputs) as JSON and stop.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum KindArg {
+    Budget,
+    Final,
+}
+
+impl Args {
+    fn overrides(&self) -> Overrides {
+        Overrides {
+            pipeline: self.pipeline.clone(),
+            inputs: self.inputs.clone(),
+            out: self.out.clone(),
+            jobs: self.jobs,
+            departments: self.departments.clone(),
+            years: self.years.clone(),
+            kinds: self
+                .kinds
+                .iter()
+                .map(|k| match k {
+                    KindArg::Budget => Kind::Budget,
+                    KindArg::Final => Kind::Final,
+                })
+                .collect(),
+            fail_on: self.fail_on,
+            language: self.lang,
+            quiet: self.quiet,
+        }
+    }
+}
+
+/// The per-file work: read and check one input. Pure: same file, same report.
+pub fn process(path: &Path, rules: &RuleSettings) -> DocumentReport {
+    let mut report = read_document(path);
+    check_document(&mut report, rules);
+    report
+}
+
+fn read_all(plan: &Plan) -> Result<Vec<DocumentReport>, String> {
+    let bar = if plan.progress {
+        let bar = ProgressBar::new(plan.inputs.len() as u64);
+        if let Ok(style) =
+            ProgressStyle::with_template("{spinner} reading {pos}/{len} {wide_bar} {elapsed}")
+        {
+            bar.set_style(style);
+        }
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(plan.jobs)
+        .build()
+        .map_err(|e| format!("cannot start {} worker threads: {e}", plan.jobs))?;
+    let reports = pool.install(|| {
+        plan.inputs
+            .par_iter()
+            .map(|path| {
+                let report = process(path, &plan.rules);
+                bar.inc(1);
+                report
+            })
+            .collect::<Vec<_>>()
+    });
+    bar.finish_and_clear();
+    Ok(reports)
+}
+
+pub fn run(args: Args) -> ExitCode {
+    let plan = match Plan::resolve(&args.overrides()) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("fiscal run: {e}");
+            return code(exit::UNREADABLE);
+        }
+    };
+    if args.dry_run {
+        match serde_json::to_string_pretty(&plan) {
+            Ok(s) => println!("{s}"),
+            Err(e) => {
+                eprintln!("fiscal run: {e}");
+                return code(exit::FAILURE);
+            }
+        }
+        return code(exit::OK);
+    }
+    let started = Instant::now();
+    let reports = match read_all(&plan) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("fiscal run: {e}");
+            return code(exit::FAILURE);
+        }
+    };
+    let archive = match analysis::consolidate(reports, &plan) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("fiscal run: consolidation failed: {e}");
+            return code(exit::FAILURE);
+        }
+    };
+    let mut summary = RunSummary::new(&archive, &plan);
+    let threshold = archive
+        .findings
+        .iter()
+        .any(|f| plan.fail_on.reached_by(f.anomaly.severity));
+    summary.exit_code = if !summary.failed_inputs.is_empty() || threshold {
+        exit::INPUTS_FAILED
+    } else {
+        exit::OK
+    };
+    let created = plan.source_date_epoch.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64)
+    });
+    if plan.source_date_epoch.is_none() {
+        summary.duration_ms = Some(started.elapsed().as_millis());
+    }
+    if let Err(e) = report::write_all(&archive, &plan, created, &summary) {
+        eprintln!("fiscal run: {e}");
+        return code(exit::FAILURE);
+    }
+    if !plan.quiet {
+        eprintln!(
+            "fiscal run: {} inputs, {} documents, {} facts; anomalies: {} error, {} warning, {} info; {} failed inputs → {}",
+            summary.inputs,
+            summary.documents,
+            summary.facts,
+            summary.anomalies.get("error").unwrap_or(&0),
+            summary.anomalies.get("warning").unwrap_or(&0),
+            summary.anomalies.get("info").unwrap_or(&0),
+            summary.failed_inputs.len(),
+            plan.outputs.workbook.display()
+        );
+        for f in &summary.failed_inputs {
+            eprintln!("  failed: {}: {}", f.file, f.errors.join("; "));
+        }
+    }
+    code(summary.exit_code)
+}

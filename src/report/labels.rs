@@ -1,0 +1,125 @@
+//! Workbook labels in Chinese (default) and English (`language = "en"`).
+
+use crate::pipeline::Language;
+
+/// A label in both languages.
+#[derive(Clone, Copy, Debug)]
+pub struct L(pub &'static str, pub &'static str);
+
+impl L {
+    pub fn get(self, lang: Language) -> &'static str {
+        match lang {
+            Language::Zh => self.0,
+            Language::En => self.1,
+        }
+    }
+}
+
+pub const SHEET_OVERVIEW: L = L("概览", "Overview");
+pub const SHEET_DEPARTMENTS: L = L("部门年度", "Departments");
+pub const SHEET_TRENDS: L = L("趋势", "Trends");
+pub const SHEET_ANOMALIES: L = L("异常", "Anomalies");
+pub const SHEET_STATISTICS: L = L("统计", "Statistics");
+pub const SHEET_FACTS: L = L("明细", "Facts");
+pub const SHEET_INPUTS: L = L("输入", "Inputs");
+pub const SHEET_RULES: L = L("规则", "Rules");
+
+pub const ITEM: L = L("项目", "Item");
+pub const VALUE: L = L("值", "Value");
+pub const GENERATED_AT: L = L("生成时间（UTC）", "Generated at (UTC)");
+pub const PIPELINE: L = L("流水线文件", "Pipeline file");
+pub const INPUT_FILES: L = L("输入文件数", "Input files");
+pub const DOCUMENTS: L = L("纳入文档数", "Documents included");
+pub const FACTS: L = L("事实数", "Facts");
+pub const FAILED_INPUTS: L = L("读取失败的输入", "Failed inputs");
+pub const FILTERED_INPUTS: L = L("被筛选排除的输入", "Inputs filtered out");
+pub const DEPARTMENTS_N: L = L("部门数", "Departments");
+pub const ANOMALIES_BY_SEVERITY: L = L("异常（按严重程度）", "Anomalies by severity");
+pub const ANOMALIES_BY_RULE: L = L("异常（按规则）", "Anomalies by rule");
+pub const FACTS_IN_PARQUET: L = L(
+    "明细超过Excel行数上限，完整明细见 facts.parquet",
+    "The fact table exceeds Excel's row limit; the full table is in facts.parquet",
+);
+
+pub const DEPARTMENT: L = L("部门", "Department");
+pub const IDENTITY: L = L("部门身份", "Department identity");
+pub const REGION: L = L("地区", "Region");
+pub const YEAR: L = L("年度", "Year");
+pub const KIND: L = L("类型", "Kind");
+pub const ERRORS: L = L("错误", "Errors");
+pub const WARNINGS: L = L("警告", "Warnings");
+pub const INFOS: L = L("提示", "Info");
+pub const FILE: L = L("文件", "File");
+
+pub const METRIC: L = L("指标", "Metric");
+pub const METRIC_KEY: L = L("指标键", "Metric key");
+pub const CODE: L = L("科目编码", "Code");
+pub const CODE_NAME: L = L("科目名称", "Class name");
+pub const YOY: L = L("最近同比", "Latest YoY");
+pub const CAGR: L = L("年均增长率", "CAGR");
+pub const SPARKLINE: L = L("走势", "Trend");
+pub const DERIVED_YEARS: L = L(
+    "推算年份（据次年“与上年相比”）",
+    "Derived years (from next year's YoY statement)",
+);
+
+pub const SEVERITY: L = L("严重程度", "Severity");
+pub const RULE: L = L("规则", "Rule");
+pub const MESSAGE: L = L("说明", "Message");
+pub const EVIDENCE: L = L("原文证据", "Evidence");
+pub const LOCATION: L = L("位置", "Location");
+pub const EXPECTED: L = L("预期", "Expected");
+pub const FOUND: L = L("实际", "Found");
+pub const DIFFERENCE: L = L("差额", "Difference");
+pub const ITEM_NAME: L = L("项目名称", "Item");
+
+pub const COUNT: L = L("数量", "Count");
+pub const SUM: L = L("合计", "Sum");
+pub const MEAN: L = L("平均", "Mean");
+pub const MEDIAN: L = L("中位数", "Median");
+pub const P10: L = L("P10", "P10");
+pub const P90: L = L("P90", "P90");
+pub const MIN: L = L("最小", "Min");
+pub const MAX: L = L("最大", "Max");
+pub const CLASS_TOTALS: L = L("按功能分类合计", "Totals by function class");
+pub const MEASURE: L = L("口径", "Measure");
+pub const DEPARTMENT_COUNT: L = L("部门数", "Departments");
+pub const TOTAL: L = L("合计", "Total");
+pub const EXECUTION: L = L("预算与决算（执行率）", "Budget vs final (execution)");
+pub const BUDGET: L = L("预算数", "Budget");
+pub const ACTUAL: L = L("决算数", "Final");
+pub const EXECUTION_PCT: L = L("执行率", "Execution");
+pub const NONE_YET: L = L(
+    "无：没有部门同一年度同时有预算和决算",
+    "None: no department has both a budget and a final account for one year",
+);
+
+pub const STATUS: L = L("状态", "Status");
+pub const ENCODING: L = L("编码", "Encoding");
+pub const TABLES: L = L("识别的表", "Tables recognized");
+pub const PROBLEMS: L = L("错误信息", "Errors");
+
+pub const SCOPE: L = L("范围", "Scope");
+pub const DESCRIPTION: L = L("说明", "Description");
+pub const THRESHOLDS: L = L("本次阈值", "Thresholds used");
+pub const ENABLED: L = L("启用", "Enabled");
+pub const FLAGGED: L = L("本次标记", "Flagged this run");
+pub const NOT_RUN: L = L("未能运行的文档数", "Documents where it could not run");
+
+pub fn severity(s: crate::model::Severity, lang: Language) -> &'static str {
+    use crate::model::Severity::*;
+    match (s, lang) {
+        (Error, Language::Zh) => "错误",
+        (Warning, Language::Zh) => "警告",
+        (Info, Language::Zh) => "提示",
+        (s, Language::En) => s.as_str(),
+    }
+}
+
+pub fn kind(k: &str, lang: Language) -> &str {
+    match (k, lang) {
+        ("budget", Language::Zh) => "预算",
+        ("final", Language::Zh) => "决算",
+        (k, _) => k,
+    }
+}

@@ -1,0 +1,282 @@
+//! Outputs: the workbook, `facts.parquet`, `anomalies.csv` and `run.json`, each written
+//! atomically (a temporary file in the output directory, then a rename), so a scheduler never
+//! sees half a file.
+
+pub mod labels;
+pub mod workbook;
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+
+use polars::prelude::{ParquetWriter, StatisticsOptions};
+use serde::Serialize;
+
+use crate::analysis::{Archive, InputStatus};
+use crate::extract::CheckStatus;
+use crate::model::Severity;
+use crate::pipeline::{Outputs, Plan};
+
+/// An output that could not be written.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write {path}: {message}")]
+pub struct OutputError {
+    pub path: String,
+    pub message: String,
+}
+
+fn out_err(path: &Path, e: impl ToString) -> OutputError {
+    OutputError {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory.
+///
+/// # Errors
+/// [`OutputError`] naming the path.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| out_err(dir, e))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| out_err(path, e))?;
+    tmp.write_all(bytes).map_err(|e| out_err(path, e))?;
+    // Temporary files are private; the outputs are for readers of the output directory.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let perms = std::fs::Permissions::from_mode(0o644);
+        tmp.as_file()
+            .set_permissions(perms)
+            .map_err(|e| out_err(path, e))?;
+    }
+    tmp.as_file().sync_all().map_err(|e| out_err(path, e))?;
+    tmp.persist(path).map_err(|e| out_err(path, e.error))?;
+    Ok(())
+}
+
+/// A CSV field, quoted when needed and escaped against formula injection: a cell starting with
+/// `=`, `+`, `-`, `@` (or a tab/CR) is prefixed with `'` so a spreadsheet shows it as text.
+pub fn csv_field(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+fn anomalies_csv(archive: &Archive) -> String {
+    let mut out = String::from("\u{FEFF}");
+    let header = [
+        "severity",
+        "rule",
+        "department",
+        "department_key",
+        "fiscal_year",
+        "kind",
+        "metric",
+        "code",
+        "item",
+        "message",
+        "evidence",
+        "location",
+        "expected",
+        "found",
+        "difference",
+        "file",
+    ];
+    out.push_str(&header.join(","));
+    out.push('\n');
+    for x in &archive.findings {
+        let a = &x.anomaly;
+        let doc = x.document.and_then(|i| archive.documents.get(i));
+        let id = doc.map(|d| &d.report.document);
+        let fields = [
+            a.severity.as_str().to_string(),
+            a.rule.clone(),
+            id.and_then(|i| i.department.clone()).unwrap_or_default(),
+            doc.map(|d| d.key.clone()).unwrap_or_default(),
+            id.and_then(|i| i.fiscal_year)
+                .map(|y| y.to_string())
+                .unwrap_or_default(),
+            id.and_then(|i| i.kind)
+                .map(|k| k.as_str().to_string())
+                .unwrap_or_default(),
+            a.metric.as_ref().map(|m| m.to_string()).unwrap_or_default(),
+            a.code.as_ref().map(|c| c.to_string()).unwrap_or_default(),
+            a.item.clone().unwrap_or_default(),
+            a.message.clone(),
+            a.evidence.clone(),
+            a.location
+                .as_ref()
+                .map(|l| l.to_string())
+                .unwrap_or_default(),
+            a.expected.clone().unwrap_or_default(),
+            a.found.clone().unwrap_or_default(),
+            a.difference.clone().unwrap_or_default(),
+            doc.map(|d| d.report.file.clone()).unwrap_or_default(),
+        ];
+        let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+        out.push_str(&line.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+fn parquet(archive: &Archive) -> Result<Vec<u8>, String> {
+    let mut df = archive.facts.clone();
+    let mut buf = Vec::new();
+    ParquetWriter::new(&mut buf)
+        .with_statistics(StatisticsOptions::empty())
+        .finish(&mut df)
+        .map_err(|e| e.to_string())?;
+    Ok(buf)
+}
+
+/// The run summary for schedulers (`run.json`).
+#[derive(Debug, Serialize)]
+pub struct RunSummary {
+    pub tool: &'static str,
+    pub version: &'static str,
+    pub pipeline: Option<String>,
+    pub inputs: usize,
+    pub documents: usize,
+    pub facts: usize,
+    pub failed_inputs: Vec<FailedInput>,
+    pub filtered_inputs: usize,
+    pub anomalies: BTreeMap<&'static str, usize>,
+    pub anomalies_by_rule: BTreeMap<String, usize>,
+    pub archive_checks: Vec<CheckStatus>,
+    pub outputs: Outputs,
+    /// Wall-clock duration; absent under `SOURCE_DATE_EPOCH` (reproducible outputs).
+    pub duration_ms: Option<u128>,
+    pub exit_code: u8,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FailedInput {
+    pub file: String,
+    pub errors: Vec<String>,
+}
+
+impl RunSummary {
+    pub fn new(archive: &Archive, plan: &Plan) -> RunSummary {
+        let mut anomalies = BTreeMap::new();
+        for s in [Severity::Error, Severity::Warning, Severity::Info] {
+            anomalies.insert(
+                s.as_str(),
+                archive
+                    .findings
+                    .iter()
+                    .filter(|f| f.anomaly.severity == s)
+                    .count(),
+            );
+        }
+        let mut by_rule = BTreeMap::new();
+        for f in &archive.findings {
+            *by_rule.entry(f.anomaly.rule.clone()).or_default() += 1;
+        }
+        RunSummary {
+            tool: "fiscal-archive",
+            version: env!("CARGO_PKG_VERSION"),
+            pipeline: plan.pipeline.as_ref().map(|p| p.display().to_string()),
+            inputs: archive.inputs.len(),
+            documents: archive.documents.len(),
+            facts: archive.facts.height(),
+            failed_inputs: archive
+                .inputs
+                .iter()
+                .filter(|i| i.status == InputStatus::Failed)
+                .map(|i| FailedInput {
+                    file: i.file.clone(),
+                    errors: i.errors.clone(),
+                })
+                .collect(),
+            filtered_inputs: archive
+                .inputs
+                .iter()
+                .filter(|i| i.status == InputStatus::Filtered)
+                .count(),
+            anomalies,
+            anomalies_by_rule: by_rule,
+            archive_checks: archive.archive_checks.clone(),
+            outputs: plan.outputs.clone(),
+            duration_ms: None,
+            exit_code: 0,
+        }
+    }
+}
+
+/// `YYYY-MM-DD HH:MM:SS` (UTC) of a Unix timestamp.
+pub fn utc(ts: i64) -> String {
+    let days = ts.div_euclid(86_400);
+    let secs = ts.rem_euclid(86_400);
+    // Civil from days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
+/// Writes the workbook and exports; `created` is the workbook's creation time.
+///
+/// # Errors
+/// [`OutputError`] naming the first output that could not be written.
+pub fn write_all(
+    archive: &Archive,
+    plan: &Plan,
+    created: i64,
+    summary: &RunSummary,
+) -> Result<(), OutputError> {
+    let o = &plan.outputs;
+    let generated = utc(created);
+    let book = workbook::build(archive, plan, &generated, Some(created))
+        .map_err(|e| out_err(&o.workbook, e))?;
+    write_atomic(&o.workbook, &book)?;
+    let pq = parquet(archive).map_err(|e| out_err(&o.parquet, e))?;
+    write_atomic(&o.parquet, &pq)?;
+    write_atomic(&o.anomalies_csv, anomalies_csv(archive).as_bytes())?;
+    let json = serde_json::to_string_pretty(summary).map_err(|e| out_err(&o.run_json, e))? + "\n";
+    write_atomic(&o.run_json, json.as_bytes())?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_fields_are_escaped_against_formula_injection() {
+        assert_eq!(csv_field("=SUM(A1)"), "'=SUM(A1)");
+        assert_eq!(csv_field("-341.02"), "'-341.02");
+        assert_eq!(csv_field("@cmd"), "'@cmd");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"x\""), "\"say \"\"x\"\"\"");
+        assert_eq!(csv_field("收入总计XX万元"), "收入总计XX万元");
+    }
+
+    #[test]
+    fn utc_formats_timestamps() {
+        assert_eq!(utc(0), "1970-01-01 00:00:00");
+        assert_eq!(utc(1_700_000_000), "2023-11-14 22:13:20");
+    }
+}

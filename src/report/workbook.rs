@@ -1,0 +1,803 @@
+//! The consolidated workbook (SPEC §6): eight sheets, each with a frozen header, an autofilter
+//! and set column widths; `#,##0.00` for 万元, `0.0%` for rates, coloured severities, a
+//! sparkline per trend row and line charts of the headline metrics.
+//!
+//! Deterministic: the creation time is the plan's `SOURCE_DATE_EPOCH`, every list is written in
+//! a sorted order, and nothing depends on thread scheduling. This is the one place money becomes
+//! `f64`: the value handed to rust_xlsxwriter.
+
+use std::collections::BTreeMap;
+
+use polars::prelude::*;
+use polars_excel_writer::PolarsExcelWriter;
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+use rust_xlsxwriter::{
+    Chart, ChartType, Color, DocProperties, ExcelDateTime, Format, FormatAlign, Sparkline,
+    SparklineType, Workbook, Worksheet, XlsxError,
+};
+
+use super::labels::{self as l, L};
+use crate::analysis::{Archive, InputStatus};
+use crate::catalog::{catalog, Scope};
+use crate::model::Severity;
+use crate::pipeline::{Language, Plan};
+
+/// Excel's last row index (1,048,576 rows).
+const EXCEL_MAX_ROW: u32 = 1_048_575;
+/// Excel's cell text limit.
+const MAX_CELL_CHARS: usize = 32_767;
+
+struct Formats {
+    header: Format,
+    amount: Format,
+    percent: Format,
+    derived: Format,
+    wrap: Format,
+    title: Format,
+    error: Format,
+    warning: Format,
+    info: Format,
+}
+
+impl Formats {
+    fn new() -> Formats {
+        let header = Format::new()
+            .set_bold()
+            .set_background_color(Color::RGB(0x00D9_E1F2))
+            .set_border_bottom(rust_xlsxwriter::FormatBorder::Thin);
+        Formats {
+            header,
+            amount: Format::new().set_num_format("#,##0.00"),
+            percent: Format::new().set_num_format("0.0%"),
+            derived: Format::new()
+                .set_num_format("#,##0.00")
+                .set_italic()
+                .set_font_color(Color::RGB(0x0080_8080)),
+            wrap: Format::new().set_text_wrap().set_align(FormatAlign::Top),
+            title: Format::new().set_bold().set_font_size(12),
+            error: Format::new()
+                .set_background_color(Color::RGB(0x00FF_C7CE))
+                .set_font_color(Color::RGB(0x009C_0006)),
+            warning: Format::new()
+                .set_background_color(Color::RGB(0x00FF_EB9C))
+                .set_font_color(Color::RGB(0x009C_5700)),
+            info: Format::new()
+                .set_background_color(Color::RGB(0x00DD_EBF7))
+                .set_font_color(Color::RGB(0x001F_4E78)),
+        }
+    }
+
+    fn severity(&self, s: Severity) -> &Format {
+        match s {
+            Severity::Error => &self.error,
+            Severity::Warning => &self.warning,
+            Severity::Info => &self.info,
+        }
+    }
+}
+
+fn clip(s: &str) -> String {
+    if s.chars().count() <= MAX_CELL_CHARS {
+        s.to_string()
+    } else {
+        s.chars()
+            .take(MAX_CELL_CHARS - 1)
+            .chain(std::iter::once('…'))
+            .collect()
+    }
+}
+
+/// Writes a header row with the given labels and widths; freezes and filters it.
+fn header(
+    ws: &mut Worksheet,
+    f: &Formats,
+    row: u32,
+    cols: &[(L, f64)],
+    lang: Language,
+) -> Result<(), XlsxError> {
+    for (c, (label, width)) in cols.iter().enumerate() {
+        let c = c as u16;
+        ws.write_string_with_format(row, c, label.get(lang), &f.header)?;
+        ws.set_column_width(c, *width)?;
+    }
+    ws.set_freeze_panes(row + 1, 0)?;
+    Ok(())
+}
+
+fn filter(ws: &mut Worksheet, row: u32, last_row: u32, last_col: usize) -> Result<(), XlsxError> {
+    ws.autofilter(row, 0, last_row.max(row), last_col.saturating_sub(1) as u16)?;
+    Ok(())
+}
+
+fn text(ws: &mut Worksheet, row: u32, col: u16, s: &str) -> Result<(), XlsxError> {
+    if !s.is_empty() {
+        ws.write_string(row, col, clip(s))?;
+    }
+    Ok(())
+}
+
+fn amount(
+    ws: &mut Worksheet,
+    row: u32,
+    col: u16,
+    v: Option<Decimal>,
+    format: &Format,
+) -> Result<(), XlsxError> {
+    if let Some(v) = v.and_then(|d| d.to_f64()) {
+        ws.write_number_with_format(row, col, v, format)?;
+    }
+    Ok(())
+}
+
+/// A percentage printed as `p` (4.13 = 4.13%) into a `0.0%` cell.
+fn percent(
+    ws: &mut Worksheet,
+    row: u32,
+    col: u16,
+    pct: Option<Decimal>,
+    f: &Formats,
+) -> Result<(), XlsxError> {
+    amount(
+        ws,
+        row,
+        col,
+        pct.map(|p| p / Decimal::ONE_HUNDRED),
+        &f.percent,
+    )
+}
+
+fn metric_label(key: &str, lang: Language) -> String {
+    match catalog().metric(key) {
+        Some(m) => match lang {
+            Language::Zh => m.zh.clone(),
+            Language::En => m.en.clone(),
+        },
+        None => key.to_string(),
+    }
+}
+
+fn class_name(code: &str, year: Option<i32>) -> String {
+    crate::model::Code::parse(code)
+        .and_then(|c| {
+            catalog()
+                .codes_for(&c)
+                .get(&c)
+                .map(|e| e.name_in(year).to_string())
+        })
+        .unwrap_or_default()
+}
+
+fn count_by_severity(archive: &Archive) -> BTreeMap<(usize, Severity), usize> {
+    let mut counts = BTreeMap::new();
+    for f in &archive.findings {
+        if let Some(d) = f.document {
+            *counts.entry((d, f.anomaly.severity)).or_default() += 1;
+        }
+    }
+    counts
+}
+
+fn overview(
+    wb: &mut Workbook,
+    archive: &Archive,
+    plan: &Plan,
+    generated: &str,
+    f: &Formats,
+) -> Result<(), XlsxError> {
+    let lang = plan.language;
+    let ws = wb.add_worksheet().set_name(l::SHEET_OVERVIEW.get(lang))?;
+    header(ws, f, 0, &[(l::ITEM, 36.0), (l::VALUE, 60.0)], lang)?;
+    let failed: Vec<_> = archive
+        .inputs
+        .iter()
+        .filter(|i| i.status == InputStatus::Failed)
+        .collect();
+    let filtered = archive
+        .inputs
+        .iter()
+        .filter(|i| i.status == InputStatus::Filtered)
+        .count();
+    let mut departments: Vec<&str> = archive.documents.iter().map(|d| d.key.as_str()).collect();
+    departments.sort_unstable();
+    departments.dedup();
+    let rows: Vec<(L, String)> = vec![
+        (l::GENERATED_AT, generated.to_string()),
+        (
+            l::PIPELINE,
+            plan.pipeline
+                .as_ref()
+                .map_or("—".into(), |p| p.display().to_string()),
+        ),
+        (l::INPUT_FILES, archive.inputs.len().to_string()),
+        (l::DOCUMENTS, archive.documents.len().to_string()),
+        (l::DEPARTMENTS_N, departments.len().to_string()),
+        (l::FACTS, archive.facts.height().to_string()),
+        (l::FAILED_INPUTS, failed.len().to_string()),
+        (l::FILTERED_INPUTS, filtered.to_string()),
+    ];
+    let mut r = 1;
+    for (label, value) in rows {
+        ws.write_string(r, 0, label.get(lang))?;
+        match value.parse::<f64>() {
+            Ok(n) if !value.contains(':') => ws.write_number(r, 1, n)?,
+            _ => ws.write_string(r, 1, clip(&value))?,
+        };
+        r += 1;
+    }
+    filter(ws, 0, r - 1, 2)?;
+    r += 1;
+    ws.write_string_with_format(r, 0, l::ANOMALIES_BY_SEVERITY.get(lang), &f.title)?;
+    r += 1;
+    for s in [Severity::Error, Severity::Warning, Severity::Info] {
+        let n = archive
+            .findings
+            .iter()
+            .filter(|x| x.anomaly.severity == s)
+            .count();
+        ws.write_string_with_format(r, 0, l::severity(s, lang), f.severity(s))?;
+        ws.write_number(r, 1, n as f64)?;
+        r += 1;
+    }
+    r += 1;
+    ws.write_string_with_format(r, 0, l::ANOMALIES_BY_RULE.get(lang), &f.title)?;
+    r += 1;
+    let mut by_rule: BTreeMap<&str, usize> = BTreeMap::new();
+    for x in &archive.findings {
+        *by_rule.entry(x.anomaly.rule.as_str()).or_default() += 1;
+    }
+    for (rule, n) in by_rule {
+        ws.write_string(r, 0, rule)?;
+        ws.write_number(r, 1, n as f64)?;
+        r += 1;
+    }
+    if !failed.is_empty() {
+        r += 1;
+        ws.write_string_with_format(r, 0, l::FAILED_INPUTS.get(lang), &f.title)?;
+        r += 1;
+        for i in failed {
+            ws.write_string(r, 0, clip(&i.file))?;
+            ws.write_string(r, 1, clip(&i.errors.join("; ")))?;
+            r += 1;
+        }
+    }
+    Ok(())
+}
+
+fn departments(
+    wb: &mut Workbook,
+    archive: &Archive,
+    plan: &Plan,
+    f: &Formats,
+) -> Result<(), XlsxError> {
+    let lang = plan.language;
+    let ws = wb
+        .add_worksheet()
+        .set_name(l::SHEET_DEPARTMENTS.get(lang))?;
+    let headlines: Vec<&crate::catalog::MetricDef> = catalog().headlines().collect();
+    let mut cols: Vec<(L, f64)> = vec![
+        (l::DEPARTMENT, 36.0),
+        (l::IDENTITY, 40.0),
+        (l::REGION, 20.0),
+        (l::YEAR, 8.0),
+        (l::KIND, 8.0),
+    ];
+    let first_metric = cols.len();
+    cols.extend(headlines.iter().map(|_| (l::VALUE, 16.0)));
+    cols.extend([
+        (l::ERRORS, 8.0),
+        (l::WARNINGS, 8.0),
+        (l::INFOS, 8.0),
+        (l::FILE, 60.0),
+    ]);
+    header(ws, f, 0, &cols, lang)?;
+    for (i, m) in headlines.iter().enumerate() {
+        let label = match lang {
+            Language::Zh => format!("{}（万元）", m.zh),
+            Language::En => format!("{} (10k yuan)", m.en),
+        };
+        ws.write_string_with_format(0, (first_metric + i) as u16, label, &f.header)?;
+    }
+    let counts = count_by_severity(archive);
+    let mut order: Vec<usize> = (0..archive.documents.len()).collect();
+    order.sort_by_key(|&i| {
+        let d = &archive.documents[i];
+        (
+            d.key.clone(),
+            d.report.document.fiscal_year,
+            d.report.document.kind,
+            d.report.file.clone(),
+        )
+    });
+    let mut r = 1;
+    for i in order {
+        let doc = &archive.documents[i];
+        let id = &doc.report.document;
+        text(ws, r, 0, id.department.as_deref().unwrap_or_default())?;
+        text(ws, r, 1, &doc.key)?;
+        text(ws, r, 2, id.region.as_deref().unwrap_or_default())?;
+        if let Some(y) = id.fiscal_year {
+            ws.write_number(r, 3, f64::from(y))?;
+        }
+        text(ws, r, 4, id.kind.map_or("", |k| l::kind(k.as_str(), lang)))?;
+        for (j, m) in headlines.iter().enumerate() {
+            let value = doc
+                .report
+                .facts
+                .iter()
+                .filter(|x| {
+                    x.metric == m.key
+                        && x.code.is_none()
+                        && x.item.is_none()
+                        && x.aspect == crate::model::Aspect::Value
+                        && x.value.is_some()
+                })
+                .min_by_key(|x| x.table.is_some())
+                .and_then(|x| x.value);
+            amount(ws, r, (first_metric + j) as u16, value, &f.amount)?;
+        }
+        let c = first_metric + headlines.len();
+        for (k, s) in [Severity::Error, Severity::Warning, Severity::Info]
+            .iter()
+            .enumerate()
+        {
+            let n = counts.get(&(i, *s)).copied().unwrap_or(0);
+            ws.write_number(r, (c + k) as u16, n as f64)?;
+        }
+        text(ws, r, (c + 3) as u16, &doc.report.file)?;
+        r += 1;
+    }
+    filter(ws, 0, r - 1, cols.len())?;
+    Ok(())
+}
+
+fn trends(wb: &mut Workbook, archive: &Archive, plan: &Plan, f: &Formats) -> Result<(), XlsxError> {
+    let lang = plan.language;
+    let sheet = l::SHEET_TRENDS.get(lang);
+    let ws = wb.add_worksheet().set_name(sheet)?;
+    let years = &archive.trends.years;
+    let mut cols: Vec<(L, f64)> = vec![
+        (l::DEPARTMENT, 36.0),
+        (l::IDENTITY, 40.0),
+        (l::KIND, 8.0),
+        (l::METRIC, 28.0),
+        (l::CODE, 10.0),
+    ];
+    let first_year = cols.len();
+    cols.extend(years.iter().map(|_| (l::YEAR, 12.0)));
+    cols.extend([
+        (l::YOY, 10.0),
+        (l::CAGR, 10.0),
+        (l::SPARKLINE, 14.0),
+        (l::DERIVED_YEARS, 24.0),
+        (l::METRIC_KEY, 30.0),
+    ]);
+    header(ws, f, 0, &cols, lang)?;
+    for (i, y) in years.iter().enumerate() {
+        ws.write_number_with_format(0, (first_year + i) as u16, f64::from(*y), &f.header)?;
+    }
+    let after = first_year + years.len();
+    let mut r = 1;
+    // (metric key, first row, last row) of each headline metric's rows, for charts.
+    let mut headline_rows: BTreeMap<String, Vec<(u32, String)>> = BTreeMap::new();
+    for row in &archive.trends.rows {
+        text(ws, r, 0, &row.department)?;
+        text(ws, r, 1, &row.department_key)?;
+        text(ws, r, 2, l::kind(&row.kind, lang))?;
+        let mut label = metric_label(&row.metric, lang);
+        if let Some(code) = &row.code {
+            label = format!("{label} · {}", class_name(code, years.last().copied()));
+            text(ws, r, 4, code)?;
+        }
+        text(ws, r, 3, &label)?;
+        let mut derived = Vec::new();
+        for (i, y) in years.iter().enumerate() {
+            if let Some(p) = row.points.get(y) {
+                let format = if p.derived { &f.derived } else { &f.amount };
+                amount(ws, r, (first_year + i) as u16, Some(p.value), format)?;
+                if p.derived {
+                    derived.push(y.to_string());
+                }
+            }
+        }
+        percent(ws, r, after as u16, row.yoy_pct(), f)?;
+        if let Some(c) = row.cagr() {
+            ws.write_number_with_format(r, (after + 1) as u16, c, &f.percent)?;
+        }
+        if !years.is_empty() {
+            let spark = Sparkline::new()
+                .set_range((sheet, r, first_year as u16, r, (after - 1) as u16))
+                .set_type(SparklineType::Line)
+                .show_markers(true);
+            ws.add_sparkline(r, (after + 2) as u16, &spark)?;
+        }
+        text(ws, r, (after + 3) as u16, &derived.join(", "))?;
+        text(ws, r, (after + 4) as u16, &row.metric)?;
+        if row.code.is_none() {
+            headline_rows.entry(row.metric.clone()).or_default().push((
+                r,
+                format!("{} ({})", row.department, l::kind(&row.kind, lang)),
+            ));
+        }
+        r += 1;
+    }
+    let last = r - 1;
+    filter(ws, 0, last, cols.len())?;
+    // One line chart per headline metric: departments as series, years as categories.
+    if !years.is_empty() {
+        let mut slot = 0u32;
+        for m in catalog().headlines() {
+            let Some(rows) = headline_rows.get(m.key.as_str()) else {
+                continue;
+            };
+            let mut chart = Chart::new(ChartType::Line);
+            chart
+                .title()
+                .set_name(metric_label(m.key.as_str(), lang).as_str());
+            for (row, name) in rows {
+                chart
+                    .add_series()
+                    .set_name(name.as_str())
+                    .set_categories((sheet, 0, first_year as u16, 0, (after - 1) as u16))
+                    .set_values((sheet, *row, first_year as u16, *row, (after - 1) as u16));
+            }
+            let anchor_row = last + 2 + (slot / 2) * 16;
+            let anchor_col = if slot % 2 == 0 { 0 } else { 4 };
+            ws.insert_chart(anchor_row, anchor_col, &chart)?;
+            slot += 1;
+        }
+    }
+    Ok(())
+}
+
+fn anomalies(
+    wb: &mut Workbook,
+    archive: &Archive,
+    plan: &Plan,
+    f: &Formats,
+) -> Result<(), XlsxError> {
+    let lang = plan.language;
+    let ws = wb.add_worksheet().set_name(l::SHEET_ANOMALIES.get(lang))?;
+    let cols = [
+        (l::SEVERITY, 10.0),
+        (l::RULE, 26.0),
+        (l::DEPARTMENT, 32.0),
+        (l::YEAR, 8.0),
+        (l::KIND, 8.0),
+        (l::MESSAGE, 60.0),
+        (l::EVIDENCE, 40.0),
+        (l::LOCATION, 12.0),
+        (l::EXPECTED, 16.0),
+        (l::FOUND, 16.0),
+        (l::DIFFERENCE, 10.0),
+        (l::METRIC_KEY, 30.0),
+        (l::CODE, 10.0),
+        (l::ITEM_NAME, 24.0),
+        (l::FILE, 60.0),
+    ];
+    header(ws, f, 0, &cols, lang)?;
+    let mut r = 1;
+    for x in &archive.findings {
+        let a = &x.anomaly;
+        let doc = x.document.and_then(|i| archive.documents.get(i));
+        ws.write_string_with_format(r, 0, l::severity(a.severity, lang), f.severity(a.severity))?;
+        text(ws, r, 1, &a.rule)?;
+        if let Some(d) = doc {
+            let id = &d.report.document;
+            text(ws, r, 2, id.department.as_deref().unwrap_or(&d.key))?;
+            if let Some(y) = id.fiscal_year {
+                ws.write_number(r, 3, f64::from(y))?;
+            }
+            text(ws, r, 4, id.kind.map_or("", |k| l::kind(k.as_str(), lang)))?;
+            text(ws, r, 14, &d.report.file)?;
+        }
+        ws.write_string_with_format(r, 5, clip(&a.message), &f.wrap)?;
+        text(ws, r, 6, &a.evidence)?;
+        text(
+            ws,
+            r,
+            7,
+            &a.location.as_ref().map_or(String::new(), |l| l.to_string()),
+        )?;
+        text(ws, r, 8, a.expected.as_deref().unwrap_or_default())?;
+        text(ws, r, 9, a.found.as_deref().unwrap_or_default())?;
+        text(ws, r, 10, a.difference.as_deref().unwrap_or_default())?;
+        text(ws, r, 11, a.metric.as_ref().map_or("", |m| m.as_str()))?;
+        text(ws, r, 12, a.code.as_ref().map_or("", |c| c.as_str()))?;
+        text(ws, r, 13, a.item.as_deref().unwrap_or_default())?;
+        r += 1;
+    }
+    filter(ws, 0, r - 1, cols.len())?;
+    Ok(())
+}
+
+fn statistics(
+    wb: &mut Workbook,
+    archive: &Archive,
+    plan: &Plan,
+    f: &Formats,
+) -> Result<(), XlsxError> {
+    let lang = plan.language;
+    let ws = wb.add_worksheet().set_name(l::SHEET_STATISTICS.get(lang))?;
+    let cols = [
+        (l::YEAR, 8.0),
+        (l::KIND, 8.0),
+        (l::METRIC, 28.0),
+        (l::COUNT, 8.0),
+        (l::SUM, 14.0),
+        (l::MEAN, 14.0),
+        (l::MEDIAN, 14.0),
+        (l::P10, 14.0),
+        (l::P90, 14.0),
+        (l::MIN, 14.0),
+        (l::MAX, 14.0),
+        (l::METRIC_KEY, 30.0),
+    ];
+    header(ws, f, 0, &cols, lang)?;
+    let stats = &archive.statistics;
+    let mut r = 1;
+    for s in &stats.rows {
+        ws.write_number(r, 0, f64::from(s.fiscal_year))?;
+        text(ws, r, 1, l::kind(&s.kind, lang))?;
+        text(ws, r, 2, &metric_label(&s.metric, lang))?;
+        ws.write_number(r, 3, s.count as f64)?;
+        for (c, v) in [s.sum, s.mean, s.median, s.p10, s.p90, s.min, s.max]
+            .iter()
+            .enumerate()
+        {
+            amount(ws, r, (4 + c) as u16, Some(*v), &f.amount)?;
+        }
+        text(ws, r, 11, &s.metric)?;
+        r += 1;
+    }
+    filter(ws, 0, r - 1, cols.len())?;
+
+    r += 1;
+    ws.write_string_with_format(r, 0, l::CLASS_TOTALS.get(lang), &f.title)?;
+    r += 1;
+    for (c, label) in [
+        l::YEAR,
+        l::KIND,
+        l::MEASURE,
+        l::CODE,
+        l::CODE_NAME,
+        l::DEPARTMENT_COUNT,
+        l::TOTAL,
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_string_with_format(r, c as u16, label.get(lang), &f.header)?;
+    }
+    r += 1;
+    for t in &stats.class_totals {
+        ws.write_number(r, 0, f64::from(t.fiscal_year))?;
+        text(ws, r, 1, l::kind(&t.kind, lang))?;
+        text(ws, r, 2, &metric_label(&t.metric, lang))?;
+        text(ws, r, 3, &t.code)?;
+        text(ws, r, 4, &class_name(&t.code, Some(t.fiscal_year)))?;
+        ws.write_number(r, 5, t.departments as f64)?;
+        amount(ws, r, 6, Some(t.total), &f.amount)?;
+        r += 1;
+    }
+
+    r += 1;
+    ws.write_string_with_format(r, 0, l::EXECUTION.get(lang), &f.title)?;
+    r += 1;
+    for (c, label) in [
+        l::IDENTITY,
+        l::YEAR,
+        l::METRIC,
+        l::BUDGET,
+        l::ACTUAL,
+        l::EXECUTION_PCT,
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_string_with_format(r, c as u16, label.get(lang), &f.header)?;
+    }
+    r += 1;
+    if stats.execution.is_empty() {
+        ws.write_string(r, 0, l::NONE_YET.get(lang))?;
+    }
+    for e in &stats.execution {
+        text(ws, r, 0, &e.department_key)?;
+        ws.write_number(r, 1, f64::from(e.fiscal_year))?;
+        text(ws, r, 2, &metric_label(&e.metric, lang))?;
+        amount(ws, r, 3, Some(e.budget), &f.amount)?;
+        amount(ws, r, 4, Some(e.actual), &f.amount)?;
+        percent(ws, r, 5, e.execution_pct, f)?;
+        r += 1;
+    }
+    Ok(())
+}
+
+fn facts(wb: &mut Workbook, archive: &Archive, plan: &Plan, f: &Formats) -> PolarsResult<()> {
+    let lang = plan.language;
+    let limit = (EXCEL_MAX_ROW - 2) as usize;
+    let truncated = archive.facts.height() > limit;
+    let view = archive
+        .facts
+        .slice(0, limit.min(archive.facts.height()))
+        .lazy()
+        .with_column(col("value").cast(DataType::Float64))
+        .collect()?;
+    let ws = wb.add_worksheet().set_name(l::SHEET_FACTS.get(lang))?;
+    let mut writer = PolarsExcelWriter::new();
+    writer
+        .set_header_format(&f.header)
+        .set_dtype_float_format("#,##0.00####")
+        .set_autofit(false);
+    writer.write_dataframe_to_worksheet(&view, ws, 0, 0)?;
+    let widths = [
+        18.0, 32.0, 40.0, 20.0, 8.0, 8.0, 34.0, 10.0, 30.0, 14.0, 14.0, 8.0, 18.0, 16.0, 50.0, 12.0,
+    ];
+    for (c, w) in widths.iter().enumerate() {
+        ws.set_column_width(c as u16, *w).map_err(xlsx_err)?;
+    }
+    ws.set_freeze_panes(1, 0).map_err(xlsx_err)?;
+    if truncated {
+        ws.write_string(EXCEL_MAX_ROW, 0, l::FACTS_IN_PARQUET.get(lang))
+            .map_err(xlsx_err)?;
+    }
+    Ok(())
+}
+
+fn xlsx_err(e: XlsxError) -> PolarsError {
+    PolarsError::ComputeError(e.to_string().into())
+}
+
+fn inputs(wb: &mut Workbook, archive: &Archive, plan: &Plan, f: &Formats) -> Result<(), XlsxError> {
+    let lang = plan.language;
+    let ws = wb.add_worksheet().set_name(l::SHEET_INPUTS.get(lang))?;
+    let cols = [
+        (l::FILE, 60.0),
+        (l::STATUS, 10.0),
+        (l::ENCODING, 14.0),
+        (l::DEPARTMENT, 32.0),
+        (l::YEAR, 8.0),
+        (l::KIND, 8.0),
+        (l::FACTS, 8.0),
+        (l::TABLES, 60.0),
+        (l::PROBLEMS, 60.0),
+    ];
+    header(ws, f, 0, &cols, lang)?;
+    let mut r = 1;
+    for i in &archive.inputs {
+        text(ws, r, 0, &i.file)?;
+        let status_format = match i.status {
+            InputStatus::Failed => &f.error,
+            InputStatus::Partial => &f.warning,
+            _ => &f.info,
+        };
+        ws.write_string_with_format(r, 1, i.status.as_str(), status_format)?;
+        text(ws, r, 2, i.encoding.as_deref().unwrap_or_default())?;
+        text(ws, r, 3, i.department.as_deref().unwrap_or_default())?;
+        if let Some(y) = i.fiscal_year {
+            ws.write_number(r, 4, f64::from(y))?;
+        }
+        text(ws, r, 5, i.kind.map_or("", |k| l::kind(k.as_str(), lang)))?;
+        ws.write_number(r, 6, i.facts as f64)?;
+        text(ws, r, 7, &i.tables.join("；"))?;
+        text(ws, r, 8, &i.errors.join("；"))?;
+        r += 1;
+    }
+    filter(ws, 0, r - 1, cols.len())?;
+    Ok(())
+}
+
+fn rules(wb: &mut Workbook, archive: &Archive, plan: &Plan, f: &Formats) -> Result<(), XlsxError> {
+    let lang = plan.language;
+    let ws = wb.add_worksheet().set_name(l::SHEET_RULES.get(lang))?;
+    let cols = [
+        (l::RULE, 26.0),
+        (l::SEVERITY, 10.0),
+        (l::SCOPE, 10.0),
+        (l::DESCRIPTION, 70.0),
+        (l::THRESHOLDS, 40.0),
+        (l::ENABLED, 8.0),
+        (l::FLAGGED, 10.0),
+        (l::NOT_RUN, 14.0),
+    ];
+    header(ws, f, 0, &cols, lang)?;
+    let settings = &plan.rules;
+    let mut r = 1;
+    for def in &catalog().rules {
+        let severity = settings.severity(def);
+        text(ws, r, 0, &def.id)?;
+        ws.write_string_with_format(r, 1, l::severity(severity, lang), f.severity(severity))?;
+        text(
+            ws,
+            r,
+            2,
+            match def.scope {
+                Scope::Document => "document",
+                Scope::Archive => "archive",
+            },
+        )?;
+        text(
+            ws,
+            r,
+            3,
+            match lang {
+                Language::Zh => &def.zh,
+                Language::En => &def.en,
+            },
+        )?;
+        let thresholds: Vec<String> = def
+            .thresholds
+            .iter()
+            .map(|t| format!("{t} = {}", settings.threshold(t).normalize()))
+            .collect();
+        text(ws, r, 4, &thresholds.join("; "))?;
+        text(
+            ws,
+            r,
+            5,
+            if settings.enabled(&def.id) {
+                "✓"
+            } else {
+                "—"
+            },
+        )?;
+        let flagged = archive
+            .findings
+            .iter()
+            .filter(|x| x.anomaly.rule == def.id)
+            .count();
+        ws.write_number(r, 6, flagged as f64)?;
+        let not_run = match def.scope {
+            Scope::Document => archive
+                .documents
+                .iter()
+                .filter(|d| {
+                    d.report
+                        .checks
+                        .iter()
+                        .any(|c| c.rule == def.id && c.status == "skipped")
+                })
+                .count(),
+            Scope::Archive => usize::from(
+                archive
+                    .archive_checks
+                    .iter()
+                    .any(|c| c.rule == def.id && c.status == "skipped"),
+            ),
+        };
+        ws.write_number(r, 7, not_run as f64)?;
+        r += 1;
+    }
+    filter(ws, 0, r - 1, cols.len())?;
+    Ok(())
+}
+
+/// The workbook as bytes.
+///
+/// # Errors
+/// A message from rust_xlsxwriter or polars_excel_writer.
+pub fn build(
+    archive: &Archive,
+    plan: &Plan,
+    generated: &str,
+    created: Option<i64>,
+) -> Result<Vec<u8>, String> {
+    let f = Formats::new();
+    let mut wb = Workbook::new();
+    let mut props = DocProperties::new().set_title("fiscal-archive report");
+    if let Some(ts) = created {
+        let dt = ExcelDateTime::from_timestamp(ts).map_err(|e| e.to_string())?;
+        props = props.set_creation_datetime(&dt);
+    }
+    wb.set_properties(&props);
+    let e = |e: XlsxError| e.to_string();
+    overview(&mut wb, archive, plan, generated, &f).map_err(e)?;
+    departments(&mut wb, archive, plan, &f).map_err(e)?;
+    trends(&mut wb, archive, plan, &f).map_err(e)?;
+    anomalies(&mut wb, archive, plan, &f).map_err(e)?;
+    statistics(&mut wb, archive, plan, &f).map_err(e)?;
+    facts(&mut wb, archive, plan, &f).map_err(|e| e.to_string())?;
+    inputs(&mut wb, archive, plan, &f).map_err(e)?;
+    rules(&mut wb, archive, plan, &f).map_err(e)?;
+    wb.save_to_buffer().map_err(e)
+}

@@ -1,0 +1,350 @@
+//! `fiscal run` end to end: the report pipeline over sample_data, read back with calamine.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use calamine::{open_workbook_auto, Data, Reader};
+use serde_json::Value;
+
+const EPOCH: &str = "1700000000";
+
+fn run_report(out: &Path, extra: &[&str]) -> std::process::Output {
+    Command::cargo_bin("fiscal")
+        .expect("binary")
+        .current_dir(common::repo())
+        .env("SOURCE_DATE_EPOCH", EPOCH)
+        .args([
+            "run",
+            "--pipeline",
+            "pipelines/report.toml",
+            "--quiet",
+            "--out",
+        ])
+        .arg(out)
+        .args(extra)
+        .output()
+        .expect("runs")
+}
+
+fn sheet(path: &Path, name: &str) -> Vec<Vec<Data>> {
+    let mut wb = open_workbook_auto(path).expect("workbook opens");
+    let range = wb
+        .worksheet_range(name)
+        .unwrap_or_else(|e| panic!("sheet {name}: {e}"));
+    range.rows().map(|r| r.to_vec()).collect()
+}
+
+fn text(d: &Data) -> String {
+    match d {
+        Data::String(s) => s.clone(),
+        Data::Float(f) => f.to_string(),
+        Data::Int(i) => i.to_string(),
+        Data::Empty => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn number(d: &Data) -> Option<f64> {
+    match d {
+        Data::Float(f) => Some(*f),
+        Data::Int(i) => Some(*i as f64),
+        _ => None,
+    }
+}
+
+fn column(header: &[Data], name: &str) -> usize {
+    header
+        .iter()
+        .position(|h| text(h) == name)
+        .unwrap_or_else(|| panic!("column {name} in {header:?}"))
+}
+
+struct Report {
+    _dir: tempfile::TempDir,
+    out: PathBuf,
+    status: Option<i32>,
+}
+
+fn report() -> Report {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    let status = run_report(&out, &[]).status.code();
+    Report {
+        _dir: dir,
+        out,
+        status,
+    }
+}
+
+#[test]
+fn run_report_writes_every_output_and_the_sheets_in_order() {
+    let r = report();
+    assert_eq!(r.status, Some(0));
+    for f in ["report.xlsx", "facts.parquet", "anomalies.csv", "run.json"] {
+        assert!(r.out.join(f).is_file(), "{f} written");
+    }
+    let wb = open_workbook_auto(r.out.join("report.xlsx")).expect("opens");
+    assert_eq!(
+        wb.sheet_names(),
+        vec![
+            "概览",
+            "部门年度",
+            "趋势",
+            "异常",
+            "统计",
+            "明细",
+            "输入",
+            "规则"
+        ]
+    );
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(r.out.join("run.json")).expect("json"))
+            .expect("parses");
+    assert_eq!(summary["inputs"], 5);
+    assert_eq!(summary["documents"], 5);
+    assert_eq!(summary["failed_inputs"].as_array().map(Vec::len), Some(0));
+    assert_eq!(summary["exit_code"], 0);
+    assert!(
+        summary["duration_ms"].is_null(),
+        "no wall clock under SOURCE_DATE_EPOCH"
+    );
+    // The fact sheet holds every fact.
+    let facts = sheet(&r.out.join("report.xlsx"), "明细");
+    assert_eq!(Some(facts.len() as u64 - 1), summary["facts"].as_u64());
+}
+
+#[test]
+fn run_report_trends_the_dawa_income_with_derived_years() {
+    let r = report();
+    let rows = sheet(&r.out.join("report.xlsx"), "趋势");
+    let header = &rows[0];
+    let key = column(header, "指标键");
+    let identity = column(header, "部门身份");
+    let derived = column(header, "推算年份（据次年“与上年相比”）");
+    let row = rows
+        .iter()
+        .find(|r| text(&r[key]) == "income.total" && text(&r[identity]).contains("大洼区"))
+        .expect("大洼区 income trend");
+    let year = |y: i64| {
+        let c = header
+            .iter()
+            .position(|h| number(h) == Some(y as f64))
+            .unwrap_or_else(|| panic!("year column {y}"));
+        number(&row[c])
+    };
+    let gold = common::gold("archive");
+    for p in gold["trend_points"].as_array().expect("points") {
+        let y = p["fiscal_year"].as_i64().expect("year");
+        let want: f64 = p["value"].as_str().expect("value").parse().expect("number");
+        let got = year(y).unwrap_or_else(|| panic!("{y} missing"));
+        assert!((got - want).abs() < 1e-9, "{y}: {got} vs {want}");
+        let is_derived = text(&row[derived]).contains(&y.to_string());
+        assert_eq!(
+            is_derived,
+            p["derived"].as_bool().expect("flag"),
+            "{y} derived"
+        );
+    }
+}
+
+#[test]
+fn run_report_lists_the_required_flags_on_the_anomaly_sheet() {
+    let r = report();
+    let rows = sheet(&r.out.join("report.xlsx"), "异常");
+    let header = &rows[0];
+    let (rule, metric, code, item, file) = (
+        column(header, "规则"),
+        column(header, "指标键"),
+        column(header, "科目编码"),
+        column(header, "项目名称"),
+        column(header, "文件"),
+    );
+    for seed in [
+        "000_ae146e4dc12147c0",
+        "001_7f6af2fd24324409",
+        "002_7bc3f91b02c91f00",
+        "004_e852e39ff9ab983e",
+    ] {
+        let gold = common::gold(seed);
+        for req in gold["required"].as_array().expect("required") {
+            let hit = rows.iter().skip(1).any(|r| {
+                text(&r[file]).ends_with(gold["file"].as_str().expect("file"))
+                    && text(&r[rule]) == req["rule"].as_str().unwrap_or_default()
+                    && [(metric, "metric"), (code, "code"), (item, "item")]
+                        .iter()
+                        .all(|(c, k)| {
+                            req[*k].is_null()
+                                || text(&r[*c]) == req[*k].as_str().unwrap_or_default()
+                        })
+            });
+            assert!(hit, "{seed}: {req} not on the 异常 sheet");
+        }
+    }
+}
+
+#[test]
+fn run_report_statistics_for_2023() {
+    let r = report();
+    let rows = sheet(&r.out.join("report.xlsx"), "统计");
+    let header = &rows[0];
+    let (year, kind, key, count, sum, median) = (
+        column(header, "年度"),
+        column(header, "类型"),
+        column(header, "指标键"),
+        column(header, "数量"),
+        column(header, "合计"),
+        column(header, "中位数"),
+    );
+    let stat = |k: &str, m: &str| {
+        rows.iter()
+            .find(|r| number(&r[year]) == Some(2023.0) && text(&r[kind]) == k && text(&r[key]) == m)
+            .unwrap_or_else(|| panic!("2023 {k} {m}"))
+            .clone()
+    };
+    let income_final = stat("决算", "income.total");
+    assert_eq!(number(&income_final[count]), Some(1.0));
+    assert_eq!(number(&income_final[sum]), Some(472.39));
+    let income_budget = stat("预算", "income.total");
+    assert_eq!(number(&income_budget[sum]), Some(1865.39));
+    assert_eq!(number(&income_budget[median]), Some(1865.39));
+    let projects = stat("预算", "expenditure.project");
+    assert_eq!(number(&projects[sum]), Some(1755.8));
+}
+
+#[test]
+fn run_report_joins_dawa_across_years_and_keeps_districts_apart() {
+    let r = report();
+    let rows = sheet(&r.out.join("report.xlsx"), "部门年度");
+    let header = &rows[0];
+    let (identity, file) = (column(header, "部门身份"), column(header, "文件"));
+    let key_of = |name: &str| {
+        rows.iter()
+            .find(|r| text(&r[file]).ends_with(name))
+            .map(|r| text(&r[identity]))
+            .unwrap_or_else(|| panic!("{name}"))
+    };
+    let archive = common::gold("archive");
+    for pair in archive["same_department"].as_array().expect("pairs") {
+        let names: Vec<&str> = pair
+            .as_array()
+            .expect("pair")
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        assert_eq!(key_of(names[0]), key_of(names[1]));
+    }
+    let distinct: Vec<String> = archive["distinct_departments"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(Value::as_str)
+        .map(key_of)
+        .collect();
+    let mut unique = distinct.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), distinct.len(), "{distinct:?}");
+}
+
+#[test]
+fn run_is_byte_identical_across_runs_and_job_counts() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (a, b, c) = (
+        dir.path().join("a"),
+        dir.path().join("b"),
+        dir.path().join("c"),
+    );
+    assert_eq!(run_report(&a, &["--jobs", "1"]).status.code(), Some(0));
+    assert_eq!(run_report(&b, &["--jobs", "1"]).status.code(), Some(0));
+    assert_eq!(run_report(&c, &["--jobs", "2"]).status.code(), Some(0));
+    for f in ["report.xlsx", "facts.parquet", "anomalies.csv"] {
+        let bytes = |d: &Path| std::fs::read(d.join(f)).expect("read");
+        assert_eq!(bytes(&a), bytes(&b), "{f}: two runs differ");
+        assert_eq!(bytes(&a), bytes(&c), "{f}: --jobs 1 vs 2 differ");
+    }
+}
+
+#[test]
+fn run_exports_parquet_and_a_formula_safe_csv() {
+    let r = report();
+    let file = std::fs::File::open(r.out.join("facts.parquet")).expect("parquet");
+    use polars::prelude::{ParquetReader, SerReader};
+    let df = ParquetReader::new(file).finish().expect("reads back");
+    assert!(df.height() > 700);
+    assert!(df.column("value").expect("value").dtype().is_decimal());
+    let csv = std::fs::read_to_string(r.out.join("anomalies.csv")).expect("csv");
+    assert!(csv.starts_with("\u{FEFF}severity,rule,"));
+    // Negative differences start with '-': escaped so a spreadsheet does not evaluate them.
+    assert!(csv.contains(",'-0.97,"), "{csv}");
+    assert!(!csv.lines().any(|l| l
+        .split(',')
+        .any(|f| f.starts_with('=') || f.starts_with("-0"))));
+}
+
+#[test]
+fn run_with_a_bad_input_finishes_keeps_the_rest_and_exits_3() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bad = dir.path().join("bad.txt");
+    std::fs::write(&bad, b"\xFF\xFE\xFD").expect("write");
+    let out = dir.path().join("out");
+    let sample = common::repo().join("sample_data");
+    let status = Command::cargo_bin("fiscal")
+        .expect("binary")
+        .env("SOURCE_DATE_EPOCH", EPOCH)
+        .args(["run", "--quiet", "--input"])
+        .arg(&sample)
+        .arg("--input")
+        .arg(&bad)
+        .arg("--input")
+        .arg(dir.path().join("missing-dir"))
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .expect("runs")
+        .status
+        .code();
+    assert_eq!(status, Some(3));
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).expect("json"))
+            .expect("parses");
+    assert_eq!(summary["documents"], 5, "the good files are all kept");
+    let failed: Vec<String> = summary["failed_inputs"]
+        .as_array()
+        .expect("failed")
+        .iter()
+        .map(|f| f["file"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(failed.len(), 2, "{failed:?}");
+    let inputs = sheet(&out.join("report.xlsx"), "输入");
+    assert!(inputs
+        .iter()
+        .any(|r| text(&r[0]).ends_with("bad.txt") && text(&r[1]) == "failed"));
+}
+
+#[test]
+fn run_filters_fail_on_and_dry_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("one");
+    let o = run_report(&out, &["--department", "双台子区", "--fail-on", "warning"]);
+    // 000 raises a COVERAGE_WITHOUT_PROJECTS warning: the threshold is reached.
+    assert_eq!(o.status.code(), Some(3));
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).expect("json"))
+            .expect("parses");
+    assert_eq!(summary["documents"], 1);
+    assert_eq!(summary["filtered_inputs"], 4);
+
+    let o = Command::cargo_bin("fiscal")
+        .expect("binary")
+        .current_dir(common::repo())
+        .args(["run", "--dry-run", "--year", "2023"])
+        .output()
+        .expect("runs");
+    assert!(o.status.success());
+    let plan: Value = serde_json::from_slice(&o.stdout).expect("plan JSON");
+    assert_eq!(plan["inputs"].as_array().map(Vec::len), Some(5));
+    assert_eq!(plan["filters"]["years"], serde_json::json!([2023]));
+    assert_eq!(plan["pipeline"], "pipelines/report.toml");
+}
