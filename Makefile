@@ -34,6 +34,10 @@ lint: toolchain
 ## ci: what .ci/run runs
 ci: lint test
 
+## bench: release build over a synthetic 1,000-document archive; checks throughput and peak memory
+bench: toolchain
+	tests/bench/run.sh
+
 build: toolchain
 	$(CARGO) build --release --locked
 

@@ -151,6 +151,116 @@ pub fn documents(documents: &[Document]) -> PolarsResult<DataFrame> {
     )
 }
 
+/// One row per anomaly, with its document's identity.
+///
+/// # Errors
+/// As [`facts`].
+pub fn anomalies(findings: &[super::Finding], documents: &[Document]) -> PolarsResult<DataFrame> {
+    let n = findings.len();
+    let doc = |f: &super::Finding| f.document.and_then(|i| documents.get(i));
+    let col = |name: &str, g: &dyn Fn(&super::Finding) -> Option<String>| {
+        strings(name, findings.iter().map(g).collect())
+    };
+    DataFrame::new(
+        n,
+        vec![
+            col("doc_id", &|f| doc(f).and_then(|d| d.report.doc_id.clone())),
+            col("department", &|f| {
+                doc(f).and_then(|d| d.report.document.department.clone())
+            }),
+            col("department_key", &|f| doc(f).map(|d| d.key.clone())),
+            Column::new(
+                "fiscal_year".into(),
+                findings
+                    .iter()
+                    .map(|f| doc(f).and_then(|d| d.report.document.fiscal_year))
+                    .collect::<Vec<Option<i32>>>(),
+            ),
+            col("kind", &|f| {
+                doc(f).and_then(|d| d.report.document.kind.map(|k| k.as_str().to_string()))
+            }),
+            col("rule", &|f| Some(f.anomaly.rule.clone())),
+            col("severity", &|f| {
+                Some(f.anomaly.severity.as_str().to_string())
+            }),
+            col("metric", &|f| {
+                f.anomaly.metric.as_ref().map(|m| m.to_string())
+            }),
+            col("code", &|f| f.anomaly.code.as_ref().map(|c| c.to_string())),
+            col("item", &|f| f.anomaly.item.clone()),
+            col("message", &|f| Some(f.anomaly.message.clone())),
+            col("evidence", &|f| Some(f.anomaly.evidence.clone())),
+            col("location", &|f| {
+                f.anomaly.location.as_ref().map(|l| l.to_string())
+            }),
+            col("expected", &|f| f.anomaly.expected.clone()),
+            col("found", &|f| f.anomaly.found.clone()),
+            col("difference", &|f| f.anomaly.difference.clone()),
+            col("file", &|f| doc(f).map(|d| d.report.file.clone())),
+        ],
+    )
+}
+
+/// One row per input file.
+///
+/// # Errors
+/// As [`facts`].
+pub fn inputs(inputs: &[super::InputRow]) -> PolarsResult<DataFrame> {
+    let n = inputs.len();
+    let col = |name: &str, g: &dyn Fn(&super::InputRow) -> Option<String>| {
+        strings(name, inputs.iter().map(g).collect())
+    };
+    DataFrame::new(
+        n,
+        vec![
+            col("file", &|i| Some(i.file.clone())),
+            col("status", &|i| Some(i.status.as_str().to_string())),
+            col("encoding", &|i| i.encoding.clone()),
+            col("department", &|i| i.department.clone()),
+            Column::new(
+                "fiscal_year".into(),
+                inputs
+                    .iter()
+                    .map(|i| i.fiscal_year)
+                    .collect::<Vec<Option<i32>>>(),
+            ),
+            col("kind", &|i| i.kind.map(|k| k.as_str().to_string())),
+            Column::new(
+                "facts".into(),
+                inputs.iter().map(|i| i.facts as u32).collect::<Vec<u32>>(),
+            ),
+            col("tables", &|i| Some(i.tables.join("；"))),
+            col("errors", &|i| Some(i.errors.join("；"))),
+        ],
+    )
+}
+
+/// Row counts per value of `by` (e.g. anomalies per severity), sorted by value.
+///
+/// # Errors
+/// A polars error (never expected for a string column).
+pub fn counts(df: &DataFrame, by: &str) -> PolarsResult<Vec<(String, usize)>> {
+    let grouped = df
+        .clone()
+        .lazy()
+        .group_by([col(by)])
+        .agg([len().alias("n")])
+        .sort([by], SortMultipleOptions::default())
+        .collect()?;
+    let (keys, n) = (grouped.column(by)?, grouped.column("n")?);
+    Ok((0..grouped.height())
+        .filter_map(|i| {
+            let count = match n.get(i).ok()? {
+                AnyValue::UInt32(v) => v as usize,
+                AnyValue::UInt64(v) => v as usize,
+                AnyValue::Int64(v) => usize::try_from(v).ok()?,
+                _ => return None,
+            };
+            Some((str_at(keys, i)?, count))
+        })
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

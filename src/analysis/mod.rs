@@ -41,6 +41,30 @@ pub enum InputStatus {
     Filtered,
 }
 
+/// Counts per value, sorted by value.
+pub type Counts = Vec<(String, usize)>;
+
+impl Archive {
+    /// Anomaly counts by severity and by rule, from the anomaly frame.
+    ///
+    /// # Errors
+    /// A polars error (never expected).
+    pub fn anomaly_counts(&self) -> polars::prelude::PolarsResult<(Counts, Counts)> {
+        Ok((
+            frames::counts(&self.anomalies_frame, "severity")?,
+            frames::counts(&self.anomalies_frame, "rule")?,
+        ))
+    }
+
+    /// Input counts by status, from the input frame.
+    ///
+    /// # Errors
+    /// A polars error (never expected).
+    pub fn input_counts(&self) -> polars::prelude::PolarsResult<Counts> {
+        frames::counts(&self.inputs_frame, "status")
+    }
+}
+
 impl InputStatus {
     pub fn as_str(self) -> &'static str {
         match self {
@@ -78,7 +102,12 @@ pub struct Finding {
 pub struct Archive {
     pub documents: Vec<Document>,
     pub inputs: Vec<InputRow>,
+    /// The SPEC §3 fact table.
     pub facts: DataFrame,
+    /// One row per document, per anomaly, per input file.
+    pub documents_frame: DataFrame,
+    pub anomalies_frame: DataFrame,
+    pub inputs_frame: DataFrame,
     pub findings: Vec<Finding>,
     pub trends: trends::Trends,
     pub statistics: statistics::Statistics,
@@ -276,10 +305,16 @@ pub fn consolidate(
             .then_with(|| a.document.cmp(&b.document))
     });
 
+    let documents_frame = frames::documents(&documents)?;
+    let anomalies_frame = frames::anomalies(&findings, &documents)?;
+    let inputs_frame = frames::inputs(&inputs)?;
     Ok(Archive {
         documents,
         inputs,
         facts,
+        documents_frame,
+        anomalies_frame,
+        inputs_frame,
         findings,
         trends,
         statistics,

@@ -169,21 +169,16 @@ pub struct FailedInput {
 
 impl RunSummary {
     pub fn new(archive: &Archive, plan: &Plan) -> RunSummary {
+        let (by_severity, by_rule) = archive.anomaly_counts().unwrap_or_default();
         let mut anomalies = BTreeMap::new();
         for s in [Severity::Error, Severity::Warning, Severity::Info] {
-            anomalies.insert(
-                s.as_str(),
-                archive
-                    .findings
-                    .iter()
-                    .filter(|f| f.anomaly.severity == s)
-                    .count(),
-            );
+            let n = by_severity
+                .iter()
+                .find(|(k, _)| k == s.as_str())
+                .map_or(0, |(_, n)| *n);
+            anomalies.insert(s.as_str(), n);
         }
-        let mut by_rule = BTreeMap::new();
-        for f in &archive.findings {
-            *by_rule.entry(f.anomaly.rule.clone()).or_default() += 1;
-        }
+        let by_rule: BTreeMap<String, usize> = by_rule.into_iter().collect();
         RunSummary {
             tool: "fiscal-archive",
             version: env!("CARGO_PKG_VERSION"),

@@ -13,8 +13,8 @@ use polars_excel_writer::PolarsExcelWriter;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use rust_xlsxwriter::{
-    Chart, ChartType, Color, DocProperties, ExcelDateTime, Format, FormatAlign, Sparkline,
-    SparklineType, Workbook, Worksheet, XlsxError,
+    Chart, ChartMarker, ChartMarkerType, ChartType, Color, DocProperties, ExcelDateTime, Format,
+    FormatAlign, Sparkline, SparklineType, Workbook, Worksheet, XlsxError,
 };
 
 use super::labels::{self as l, L};
@@ -193,11 +193,13 @@ fn overview(
         .iter()
         .filter(|i| i.status == InputStatus::Failed)
         .collect();
-    let filtered = archive
-        .inputs
-        .iter()
-        .filter(|i| i.status == InputStatus::Filtered)
-        .count();
+    let by_status = archive.input_counts().unwrap_or_default();
+    let status_count = |s: InputStatus| {
+        by_status
+            .iter()
+            .find(|(k, _)| k == s.as_str())
+            .map_or(0, |(_, n)| *n)
+    };
     let mut departments: Vec<&str> = archive.documents.iter().map(|d| d.key.as_str()).collect();
     departments.sort_unstable();
     departments.dedup();
@@ -213,8 +215,14 @@ fn overview(
         (l::DOCUMENTS, archive.documents.len().to_string()),
         (l::DEPARTMENTS_N, departments.len().to_string()),
         (l::FACTS, archive.facts.height().to_string()),
-        (l::FAILED_INPUTS, failed.len().to_string()),
-        (l::FILTERED_INPUTS, filtered.to_string()),
+        (
+            l::FAILED_INPUTS,
+            status_count(InputStatus::Failed).to_string(),
+        ),
+        (
+            l::FILTERED_INPUTS,
+            status_count(InputStatus::Filtered).to_string(),
+        ),
     ];
     let mut r = 1;
     for (label, value) in rows {
@@ -227,14 +235,14 @@ fn overview(
     }
     filter(ws, 0, r - 1, 2)?;
     r += 1;
+    let (by_severity, by_rule) = archive.anomaly_counts().unwrap_or_default();
     ws.write_string_with_format(r, 0, l::ANOMALIES_BY_SEVERITY.get(lang), &f.title)?;
     r += 1;
     for s in [Severity::Error, Severity::Warning, Severity::Info] {
-        let n = archive
-            .findings
+        let n = by_severity
             .iter()
-            .filter(|x| x.anomaly.severity == s)
-            .count();
+            .find(|(k, _)| k == s.as_str())
+            .map_or(0, |(_, n)| *n);
         ws.write_string_with_format(r, 0, l::severity(s, lang), f.severity(s))?;
         ws.write_number(r, 1, n as f64)?;
         r += 1;
@@ -242,12 +250,8 @@ fn overview(
     r += 1;
     ws.write_string_with_format(r, 0, l::ANOMALIES_BY_RULE.get(lang), &f.title)?;
     r += 1;
-    let mut by_rule: BTreeMap<&str, usize> = BTreeMap::new();
-    for x in &archive.findings {
-        *by_rule.entry(x.anomaly.rule.as_str()).or_default() += 1;
-    }
     for (rule, n) in by_rule {
-        ws.write_string(r, 0, rule)?;
+        ws.write_string(r, 0, &rule)?;
         ws.write_number(r, 1, n as f64)?;
         r += 1;
     }
@@ -437,6 +441,7 @@ fn trends(wb: &mut Workbook, archive: &Archive, plan: &Plan, f: &Formats) -> Res
             for (row, name) in rows {
                 chart
                     .add_series()
+                    .set_marker(ChartMarker::new().set_type(ChartMarkerType::Circle))
                     .set_name(name.as_str())
                     .set_categories((sheet, 0, first_year as u16, 0, (after - 1) as u16))
                     .set_values((sheet, *row, first_year as u16, *row, (after - 1) as u16));
