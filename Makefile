@@ -8,7 +8,7 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/fiscal-archive/target
 FISCAL := $(CARGO_TARGET_DIR)/debug/fiscal
 OUT ?= out
 
-.PHONY: all report test lint ci build bench toolchain clean
+.PHONY: all report test lint ci build bench lo-check toolchain clean
 
 all: test
 
@@ -37,6 +37,11 @@ ci: lint test
 ## bench: release build over a synthetic 1,000-document archive; checks throughput and peak memory
 bench: toolchain
 	tests/bench/run.sh
+
+## lo-check: convert out/report.xlsx to PDF with LibreOffice (fails on a workbook it cannot open)
+lo-check: report
+	libreoffice --headless --convert-to pdf --outdir $(OUT) $(OUT)/report.xlsx
+	@test -s $(OUT)/report.pdf && echo "LibreOffice opened and converted $(OUT)/report.xlsx"
 
 build: toolchain
 	$(CARGO) build --release --locked

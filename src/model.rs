@@ -373,6 +373,9 @@ pub struct Fact {
     /// Char range of `quote` in its prose line.
     #[serde(skip)]
     pub span: Option<(usize, usize)>,
+    /// The prose line (reading order) a prose fact was printed on.
+    #[serde(skip)]
+    pub line: Option<u32>,
     /// Index of the table (in the report's `tables`) a table fact came from.
     #[serde(skip)]
     pub table: Option<usize>,

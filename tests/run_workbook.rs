@@ -348,3 +348,27 @@ fn run_filters_fail_on_and_dry_run() {
     assert_eq!(plan["filters"]["years"], serde_json::json!([2023]));
     assert_eq!(plan["pipeline"], "pipelines/report.toml");
 }
+
+#[test]
+fn run_in_english_labels_the_sheets_in_english() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("en");
+    assert_eq!(run_report(&out, &["--lang", "en"]).status.code(), Some(0));
+    let wb = open_workbook_auto(out.join("report.xlsx")).expect("opens");
+    assert_eq!(
+        wb.sheet_names(),
+        vec![
+            "Overview",
+            "Departments",
+            "Trends",
+            "Anomalies",
+            "Statistics",
+            "Facts",
+            "Inputs",
+            "Rules"
+        ]
+    );
+    let rows = sheet(&out.join("report.xlsx"), "Anomalies");
+    assert_eq!(text(&rows[0][0]), "Severity");
+    assert!(rows.iter().skip(1).any(|r| text(&r[0]) == "error"));
+}

@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use super::conflicts::is_flat_word;
 use super::tolerance::Interval;
 use super::{show, Doc, DocumentRule, Findings, Flag};
-use crate::model::{Aspect, Fact, Location};
+use crate::model::{Aspect, Fact};
 
 pub struct DirectionMismatch;
 
@@ -22,8 +22,8 @@ fn comparison() -> &'static Regex {
     })
 }
 
-fn line_text<'a>(doc: &Doc<'a>, location: &Location) -> Option<&'a str> {
-    let n = location.line()?;
+fn line_text<'a>(doc: &Doc<'a>, fact: &Fact) -> Option<&'a str> {
+    let n = fact.line?;
     doc.report
         .detail
         .lines
@@ -53,7 +53,7 @@ impl DocumentRule for DirectionMismatch {
             .iter()
             .filter(|f| f.aspect == Aspect::CompletionPct)
         {
-            let (Some(value), Some(line)) = (rate.value, line_text(doc, &rate.location)) else {
+            let (Some(value), Some(line)) = (rate.value, line_text(doc, rate)) else {
                 continue;
             };
             let Some(rest) = after(line, rate) else {

@@ -7,7 +7,6 @@ use regex::Regex;
 
 use super::{Doc, DocumentRule, Findings, Flag};
 use crate::catalog::catalog;
-use crate::model::Location;
 
 pub struct Placeholder;
 
@@ -72,7 +71,7 @@ impl DocumentRule for Placeholder {
                 out.flag(Flag {
                     message: format!("名称以占位符“{}”列示，未填写部门名称", m.as_str()),
                     evidence: clause(&line.raw, m.start(), m.end()),
-                    location: Some(Location::Line(line.number)),
+                    location: Some(line.location.clone()),
                     expected: Some("the department's name".into()),
                     found: Some(m.as_str().to_string()),
                     ..Flag::default()

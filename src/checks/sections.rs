@@ -54,11 +54,11 @@ impl DocumentRule for MissingSection {
         }
 
         // Tables the document announces (in its contents or titles) but does not contain.
-        let announced: Vec<(&str, u32, String)> = lines
+        let announced: Vec<(&str, Location, String)> = lines
             .iter()
             .filter_map(|l| {
                 let key = normalize::name_key(&l.text);
-                title_signature(&key).map(|s| (s.id.as_str(), l.number, l.raw.trim().to_string()))
+                title_signature(&key).map(|s| (s.id.as_str(), l.location.clone(), l.raw.trim().to_string()))
             })
             .collect();
         if announced.is_empty() {
@@ -84,7 +84,7 @@ impl DocumentRule for MissingSection {
                 out.flag(Flag {
                     message: format!("目录列出“{text}”，但文件中没有该表"),
                     evidence: text.clone(),
-                    location: Some(Location::Line(line)),
+                    location: Some(line),
                     expected: Some(text),
                     found: Some("absent".into()),
                     ..Flag::default()

@@ -12,7 +12,10 @@ use crate::model::Location;
 /// One prose line, as printed and folded for parsing (same character count).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ProseLine {
+    /// Reading order within the document (the line number of a text file).
     pub number: u32,
+    /// Where it is printed: `line N`, or the cell of a spreadsheet's narrative text.
+    pub location: Location,
     pub raw: String,
     pub text: String,
 }
@@ -66,6 +69,7 @@ pub fn split(text: &str) -> TextDocument {
             }
             doc.lines.push(ProseLine {
                 number,
+                location: location.clone(),
                 raw: line.to_string(),
                 text: normalize::fold(line),
             });

@@ -222,6 +222,7 @@ fn class_path_regex() -> &'static Regex {
 /// A prose line prepared for reading.
 struct Line {
     number: u32,
+    location: Location,
     folded: Vec<char>,
     raw: Vec<char>,
     /// Paren depth of each char (content of `(…)` is one deeper than the parens).
@@ -273,6 +274,7 @@ impl Line {
         let (marker, marker_end) = marker(&text);
         Line {
             number: line.number,
+            location: line.location.clone(),
             folded,
             raw,
             depth,
@@ -541,7 +543,7 @@ impl Reader<'_> {
             self.out
                 .facts
                 .get(i)
-                .is_some_and(|f| f.location == Location::Line(line.number))
+                .is_some_and(|f| f.line == Some(line.number))
                 || line.folded[line.marker_end..start]
                     .iter()
                     .all(|c| c.is_whitespace() || matches!(c, ':' | ','))
@@ -741,7 +743,7 @@ impl Reader<'_> {
 
         let Some(target) = target else {
             self.out.unmapped.push(Unmapped {
-                location: Location::Line(line.number),
+                location: line.location.clone(),
                 raw: m.raw.clone(),
                 label: label_raw,
             });
@@ -777,13 +779,14 @@ impl Reader<'_> {
             unit,
             raw: m.raw.clone(),
             source: Source::Prose,
-            location: Location::Line(line.number),
+            location: line.location.clone(),
             printed: m.value,
             printed_unit: m.unit,
             label: label_raw,
             basis,
             quote: line.raw_text(from, m.end).trim_start().to_string(),
             span: Some((from, m.end)),
+            line: Some(line.number),
             table: None,
         });
         let index = self.out.facts.len() - 1;
@@ -1122,13 +1125,14 @@ impl Reader<'_> {
             unit,
             raw: line.raw_text(start, end),
             source: Source::Prose,
-            location: Location::Line(line.number),
+            location: line.location.clone(),
             printed: Some(Decimal::ZERO),
             printed_unit: unit,
             label: line.raw_text(from, start).trim().to_string(),
             basis: None,
             quote: line.raw_text(from, end).trim_start().to_string(),
             span: Some((from, end)),
+            line: Some(line.number),
             table: None,
         });
         self.set_subject(target, self.out.facts.len() - 1);

@@ -263,6 +263,7 @@ impl Table<'_> {
             basis: None,
             quote: cell.raw.trim().to_string(),
             span: None,
+            line: None,
             table: Some(self.index),
         }
     }
