@@ -8,7 +8,7 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/fiscal-archive/target
 FISCAL := $(CARGO_TARGET_DIR)/debug/fiscal
 OUT ?= out
 
-.PHONY: all report test lint ci build bench lo-check toolchain clean
+.PHONY: all report test lint ci build bench lo-check sample-sheets toolchain clean
 
 all: test
 
@@ -42,6 +42,12 @@ bench: toolchain
 lo-check: report
 	libreoffice --headless --convert-to pdf --outdir $(OUT) $(OUT)/report.xlsx
 	@test -s $(OUT)/report.pdf && echo "LibreOffice opened and converted $(OUT)/report.xlsx"
+
+## sample-sheets: regenerate the spreadsheet versions of seed 004's tables (.xls/.ods need LibreOffice)
+SHEETS_DIR := sample_data/liaoning/panjin/dawa/smart-city-center/2023-final
+sample-sheets: toolchain
+	$(CARGO) run --locked --example tables_to_workbook -- $(SHEETS_DIR)/004_e852e39ff9ab983e.txt $(SHEETS_DIR)/004_tables.xlsx
+	cd $(SHEETS_DIR) && libreoffice --headless --convert-to xls 004_tables.xlsx >/dev/null && libreoffice --headless --convert-to ods 004_tables.xlsx >/dev/null
 
 build: toolchain
 	$(CARGO) build --release --locked

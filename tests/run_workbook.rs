@@ -102,8 +102,9 @@ fn run_report_writes_every_output_and_the_sheets_in_order() {
     let summary: Value =
         serde_json::from_str(&std::fs::read_to_string(r.out.join("run.json")).expect("json"))
             .expect("parses");
-    assert_eq!(summary["inputs"], 5);
-    assert_eq!(summary["documents"], 5);
+    let n = common::sample_inputs().len();
+    assert_eq!(summary["inputs"], n);
+    assert_eq!(summary["documents"], n);
     assert_eq!(summary["failed_inputs"].as_array().map(Vec::len), Some(0));
     assert_eq!(summary["exit_code"], 0);
     assert!(
@@ -309,7 +310,11 @@ fn run_with_a_bad_input_finishes_keeps_the_rest_and_exits_3() {
     let summary: Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).expect("json"))
             .expect("parses");
-    assert_eq!(summary["documents"], 5, "the good files are all kept");
+    assert_eq!(
+        summary["documents"],
+        common::sample_inputs().len(),
+        "the good files are all kept"
+    );
     let failed: Vec<String> = summary["failed_inputs"]
         .as_array()
         .expect("failed")
@@ -334,7 +339,10 @@ fn run_filters_fail_on_and_dry_run() {
         serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).expect("json"))
             .expect("parses");
     assert_eq!(summary["documents"], 1);
-    assert_eq!(summary["filtered_inputs"], 4);
+    assert_eq!(
+        summary["filtered_inputs"],
+        common::sample_inputs().len() - 1
+    );
 
     let o = Command::cargo_bin("fiscal")
         .expect("binary")
@@ -344,7 +352,10 @@ fn run_filters_fail_on_and_dry_run() {
         .expect("runs");
     assert!(o.status.success());
     let plan: Value = serde_json::from_slice(&o.stdout).expect("plan JSON");
-    assert_eq!(plan["inputs"].as_array().map(Vec::len), Some(5));
+    assert_eq!(
+        plan["inputs"].as_array().map(Vec::len),
+        Some(common::sample_inputs().len())
+    );
     assert_eq!(plan["filters"]["years"], serde_json::json!([2023]));
     assert_eq!(plan["pipeline"], "pipelines/report.toml");
 }

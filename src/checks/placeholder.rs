@@ -13,7 +13,7 @@ pub struct Placeholder;
 fn name_pattern() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| {
-        Regex::new(r"某(?:部门|单位|局|中心|委员会|办公室)|(?:XX|xx|××|ＸＸ|ｘｘ|\*\*|＊＊)+\s*[（(]?(?:部门|单位|局|中心|委员会|办公室)")
+        Regex::new(r"某(?:部门|单位|局|中心|委员会|办公室)|(?:XX|xx|××|ＸＸ|ｘｘ|\*\*|＊＊)+\s*[（(]?(?:部门|单位|局|中心|委员会|办公室|委)")
             .expect("static pattern")
     })
 }
@@ -61,6 +61,26 @@ impl DocumentRule for Placeholder {
                     evidence: format!("{}{}", u.label, u.raw),
                     location: Some(u.location.clone()),
                     found: Some(u.raw.clone()),
+                    ..Flag::default()
+                });
+            }
+        }
+        // Table cells; narrative cells are read as prose lines below.
+        let cells = doc
+            .report
+            .detail
+            .cells
+            .iter()
+            .filter(|(_, text)| !crate::ingest::sheet::is_narrative(text));
+        for (location, text) in cells {
+            out.checked += 1;
+            for m in name_pattern().find_iter(text) {
+                out.flag(Flag {
+                    message: format!("名称以占位符“{}”列示，未填写部门名称", m.as_str()),
+                    evidence: clause(text, m.start(), m.end()),
+                    location: Some(location.clone()),
+                    expected: Some("the department's name".into()),
+                    found: Some(m.as_str().to_string()),
                     ..Flag::default()
                 });
             }

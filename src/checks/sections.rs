@@ -54,11 +54,19 @@ impl DocumentRule for MissingSection {
         }
 
         // Tables the document announces (in its contents or titles) but does not contain.
+        // Contents entries are numbered (`一、2019年度收入支出决算总表`); a mention in a sentence
+        // (`详见…绩效目标表`) is not an announcement.
+        let numbered = |t: &str| {
+            let t = t.trim_start();
+            t.starts_with(|c: char| c.is_ascii_digit() || "一二三四五六七八九十(（".contains(c))
+        };
         let announced: Vec<(&str, Location, String)> = lines
             .iter()
+            .filter(|l| numbered(&l.text))
             .filter_map(|l| {
                 let key = normalize::name_key(&l.text);
-                title_signature(&key).map(|s| (s.id.as_str(), l.location.clone(), l.raw.trim().to_string()))
+                title_signature(&key)
+                    .map(|s| (s.id.as_str(), l.location.clone(), l.raw.trim().to_string()))
             })
             .collect();
         if announced.is_empty() {

@@ -57,7 +57,7 @@ pub fn is_placeholder_name(name: &str) -> bool {
     static PLACEHOLDER: OnceLock<Regex> = OnceLock::new();
     re(
         &PLACEHOLDER,
-        r"某(部门|单位|局|中心)|^[XxＸｘ×]{2,}|[XxＸｘ×]{2,}[（(]?(部门|单位)",
+        r"某(部门|单位|局|中心)|^[XxＸｘ×]{2,}|[XxＸｘ×]{2,}\s*[（(]?(部门|单位|局|委|办|中心)",
     )
     .is_match(name)
 }
@@ -86,7 +86,7 @@ fn department_candidates(lines: &[ProseLine], grids: &[Grid]) -> Vec<String> {
     static SCOPE: OnceLock<Regex> = OnceLock::new();
     let meta = re(
         &META,
-        r"^(?:编制部门|部门名称|单位名称|预算单位|编制单位|部门|单位)\s*:\s*(.+)$",
+        r"^(?:预算主管部门|主管部门|编制部门|部门名称|单位名称|预算单位|编制单位|部门|单位)\s*:\s*(.+)$",
     );
     let part = re(
         &PART,
@@ -131,16 +131,39 @@ fn department_candidates(lines: &[ProseLine], grids: &[Grid]) -> Vec<String> {
     out
 }
 
-/// Votes (year, kind) from `20XX年(度)部门预算/决算` phrases and table `20XX年度` rows.
-fn year_and_kind(lines: &[ProseLine]) -> (Option<i32>, Option<Kind>) {
+/// Votes year and kind from `20XX年(度)(…)部门预算/决算` phrases (both), `20XX年度` cells of
+/// table headers (year only), and, for kind, the recognized tables' set, else the count of 决算
+/// vs 预算 in the text.
+fn year_and_kind<'a>(
+    texts: impl Iterator<Item = &'a str>,
+    table_kinds: &[Kind],
+) -> (Option<i32>, Option<Kind>) {
     static STRONG: OnceLock<Regex> = OnceLock::new();
     static WEAK: OnceLock<Regex> = OnceLock::new();
-    let strong = re(&STRONG, r"(20\d\d)\s*年度?\s*(?:部门|单位)\s*(预算|决算)");
+    static YEAR_CELL: OnceLock<Regex> = OnceLock::new();
+    let strong = re(
+        &STRONG,
+        r"(20\d\d)\s*年度?\s*[^\d，。,；;：:\s]{0,4}?(?:部门|单位)\s*(预算|决算)",
+    );
     let weak = re(&WEAK, r"(20\d\d)\s*年度?\s*(预算|决算)");
+    let year_cell = re(&YEAR_CELL, r"^\s*(20\d\d)\s*年度?\s*$");
+    // A table title naming its year and set: `2025年部门收入预算总表`.
+    static TITLE: OnceLock<Regex> = OnceLock::new();
+    let title = re(
+        &TITLE,
+        r"^\s*(20\d\d)\s*年度?[^，。,；;：:]{0,16}?(预算|决算)[^，。,；;：:]{0,16}表\s*$",
+    );
     let mut votes: BTreeMap<(i32, Kind), u32> = BTreeMap::new();
-    for line in lines {
-        for (pattern, weight) in [(strong, 3), (weak, 1)] {
-            for c in pattern.captures_iter(&line.text) {
+    let mut years: BTreeMap<i32, u32> = BTreeMap::new();
+    let (mut finals, mut budgets) = (0usize, 0usize);
+    for text in texts {
+        for (pattern, weight) in [(strong, 3), (title, 2), (weak, 1)] {
+            for c in pattern.captures_iter(text) {
+                // `比2025年预算增加…` compares with another year's budget: no vote.
+                let start = c.get(0).map_or(0, |m| m.start());
+                if text[..start].ends_with(['比', '较', '同', '与']) {
+                    continue;
+                }
                 let year: i32 = c[1].parse().unwrap_or(0);
                 let kind = if &c[2] == "决算" {
                     Kind::Final
@@ -150,25 +173,32 @@ fn year_and_kind(lines: &[ProseLine]) -> (Option<i32>, Option<Kind>) {
                 *votes.entry((year, kind)).or_default() += weight;
             }
         }
+        if let Some(c) = year_cell.captures(text) {
+            *years.entry(c[1].parse().unwrap_or(0)).or_default() += 1;
+        }
+        finals += text.matches("决算").count();
+        budgets += text.matches("预算").count();
     }
-    let best = votes
+    if let Some(((year, kind), _)) = votes
         .iter()
         .max_by_key(|((year, _), count)| (**count, *year))
-        .map(|(k, _)| *k);
-    match best {
-        Some((year, kind)) => (Some(year), Some(kind)),
-        None => {
-            let text: String = lines.iter().map(|l| l.text.as_str()).collect();
-            let finals = text.matches("决算").count();
-            let budgets = text.matches("预算").count();
-            let kind = match (finals, budgets) {
-                (0, 0) => None,
-                (f, b) if f > b / 2 => Some(Kind::Final),
-                _ => Some(Kind::Budget),
-            };
-            (None, kind)
-        }
+    {
+        return (Some(*year), Some(*kind));
     }
+    let year = years
+        .iter()
+        .max_by_key(|(year, count)| (**count, **year))
+        .map(|(y, _)| *y);
+    // The recognized tables say which set they belong to (收入支出决算总表 is a final account's).
+    let table_finals = table_kinds.iter().filter(|k| **k == Kind::Final).count();
+    let table_budgets = table_kinds.len() - table_finals;
+    let kind = match (table_finals, table_budgets, finals, budgets) {
+        (0, 0, 0, 0) => None,
+        (tf, tb, _, _) if tf + tb > 0 => Some(if tf >= tb { Kind::Final } else { Kind::Budget }),
+        (_, _, f, b) if f > b / 2 => Some(Kind::Final),
+        _ => Some(Kind::Budget),
+    };
+    (year, kind)
 }
 
 /// Region and cross-year identity key of a printed department name.
@@ -185,10 +215,29 @@ pub fn resolve_department(name: &str) -> (Option<String>, String) {
     }
 }
 
-/// Infers the identity of a text document.
-pub fn identify(lines: &[ProseLine], grids: &[Grid]) -> Identity {
-    let department = department_candidates(lines, grids).into_iter().next();
-    let (fiscal_year, kind) = year_and_kind(lines);
+/// Infers the identity of a document from its prose, its tables, and — as a last resort for
+/// the department — the file name.
+pub fn identify(
+    lines: &[ProseLine],
+    grids: &[Grid],
+    file_stem: &str,
+    table_kinds: &[Kind],
+) -> Identity {
+    let department = department_candidates(lines, grids)
+        .into_iter()
+        .next()
+        .or_else(|| looks_like_org(file_stem).then(|| file_stem.to_string()));
+    let cells = grids.iter().flat_map(|g| {
+        g.caption
+            .iter()
+            .chain(g.rows.iter().flat_map(|r| r.cells.iter()))
+            .filter(|c| !c.merged && !c.is_empty() && c.text.chars().count() <= 60)
+            .map(|c| c.text.as_str())
+    });
+    let (fiscal_year, kind) = year_and_kind(
+        lines.iter().map(|l| l.text.as_str()).chain(cells),
+        table_kinds,
+    );
     let (region, department_key) = match &department {
         Some(d) => {
             let (region, key) = resolve_department(d);
@@ -212,7 +261,7 @@ mod tests {
 
     fn ident(text: &str) -> Identity {
         let doc = split(text);
-        identify(&doc.lines, &doc.grids)
+        identify(&doc.lines, &doc.grids, "", &[])
     }
 
     #[test]

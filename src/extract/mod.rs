@@ -16,7 +16,8 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::catalog::catalog;
-use crate::ingest::{decode, text};
+use crate::ingest::grid::Grid;
+use crate::ingest::{decode, sheet, text};
 use crate::model::{Anomaly, Fact, Identity, InputError};
 use codebook::CodeBook;
 use prose::Unmapped;
@@ -64,6 +65,8 @@ pub struct Detail {
     /// Lists of the prose; indices point into `facts` (prose facts come first).
     pub lists: Vec<prose::ListGroup>,
     pub printed_codes: Vec<(crate::model::Code, String)>,
+    /// Non-empty cells of the grids (table text), with their locations.
+    pub cells: Vec<(crate::model::Location, String)>,
 }
 
 impl DocumentReport {
@@ -117,15 +120,54 @@ pub fn read_document(path: &Path) -> DocumentReport {
         .unwrap_or_default();
     match extension.as_str() {
         "txt" | "text" | "" => read_text_bytes(&file, &bytes),
+        "xlsx" | "xlsm" | "xls" | "ods" => read_sheet_bytes(&file, &bytes),
         other => {
             report.errors.push(error(
                 "unsupported",
-                format!("{file}: .{other} inputs are not read yet (text .txt only)"),
+                format!("{file}: .{other} is not an input type (.txt, .xlsx, .xlsm, .xls, .ods)"),
                 None,
             ));
             report
         }
     }
+}
+
+/// Reads a workbook from its bytes; sheets that fail alone are reported, the rest is kept.
+pub fn read_sheet_bytes(file: &str, bytes: &[u8]) -> DocumentReport {
+    let mut report = DocumentReport::empty(file);
+    report.doc_id = Some(doc_id(bytes));
+    let book = match sheet::read(bytes) {
+        Ok(b) => b,
+        Err(e) => {
+            report
+                .errors
+                .push(error("spreadsheet", format!("{file}: {e}"), None));
+            return report;
+        }
+    };
+    report.encoding = Some("workbook".to_string());
+    for (sheet_name, why) in &book.problems {
+        report.errors.push(error(
+            "spreadsheet",
+            format!("{file}: sheet {sheet_name} cannot be read: {why}"),
+            Some(sheet_name.clone()),
+        ));
+    }
+    let stem = std::path::Path::new(file)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default()
+        .to_string();
+    fill(&mut report, extract(book.lines, book.grids, &stem));
+    report
+}
+
+fn fill(report: &mut DocumentReport, extraction: Extraction) {
+    report.document = extraction.identity;
+    report.facts = extraction.facts;
+    report.tables = extraction.tables;
+    report.unmapped = extraction.unmapped;
+    report.detail = extraction.detail;
 }
 
 /// Reads a parsed-text document from its bytes.
@@ -142,12 +184,7 @@ pub fn read_text_bytes(file: &str, bytes: &[u8]) -> DocumentReport {
         }
     };
     report.encoding = Some(encoding.as_str().to_string());
-    let extraction = extract_text(&decoded);
-    report.document = extraction.identity;
-    report.facts = extraction.facts;
-    report.tables = extraction.tables;
-    report.unmapped = extraction.unmapped;
-    report.detail = extraction.detail;
+    fill(&mut report, extract_text(&decoded));
     report
 }
 
@@ -170,21 +207,39 @@ pub struct Extraction {
 /// Extracts identity and facts from decoded text.
 pub fn extract_text(decoded: &str) -> Extraction {
     let doc = text::split(decoded);
-    let identity = identity::identify(&doc.lines, &doc.grids);
-    let table_output = tables::extract(&doc.grids, identity.fiscal_year, identity.kind);
+    extract(doc.lines, doc.grids, "")
+}
+
+/// Extracts identity and facts from prose lines and grids, whatever file they came from;
+/// `file_stem` names the department when nothing inside does.
+pub fn extract(lines: Vec<text::ProseLine>, grids: Vec<Grid>, file_stem: &str) -> Extraction {
+    let table_output = tables::extract(&grids);
+    let identity = identity::identify(&lines, &grids, file_stem, &table_output.kinds());
     let codes = CodeBook::new(catalog(), table_output.printed_codes.iter().cloned());
-    let prose_output = prose::extract(&doc.lines, &identity, &codes);
+    let prose_output = prose::extract(&lines, &identity, &codes);
     let mut facts = prose_output.facts;
     facts.extend(table_output.facts);
+    // Text cells of tables, for checks that read names (PLACEHOLDER's 某部门, XX（部门）).
+    let cells = grids
+        .iter()
+        .flat_map(|g| {
+            g.caption
+                .iter()
+                .chain(g.rows.iter().flat_map(|r| r.cells.iter()))
+        })
+        .filter(|c| !c.merged && !c.is_empty())
+        .map(|c| (c.location.clone(), c.raw.trim().to_string()))
+        .collect();
     Extraction {
         identity,
         facts,
         tables: table_output.tables,
         unmapped: prose_output.unmapped,
         detail: Detail {
-            lines: doc.lines,
+            lines,
             lists: prose_output.lists,
             printed_codes: table_output.printed_codes,
+            cells,
         },
     }
 }

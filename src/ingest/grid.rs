@@ -17,6 +17,8 @@ pub struct Cell {
     /// Leading whitespace of the printed text (indented child rows).
     pub indent: usize,
     pub location: Location,
+    /// A copy of a merged region's text (not printed in this cell itself).
+    pub merged: bool,
 }
 
 impl Cell {
@@ -29,6 +31,7 @@ impl Cell {
             text,
             indent,
             location,
+            merged: false,
         }
     }
 
@@ -54,6 +57,10 @@ impl Row {
     }
     pub fn non_empty(&self) -> impl Iterator<Item = (usize, &Cell)> {
         self.cells.iter().enumerate().filter(|(_, c)| !c.is_empty())
+    }
+    /// Non-empty cells printed in themselves (not copies of a merged region).
+    pub fn printed(&self) -> impl Iterator<Item = (usize, &Cell)> {
+        self.non_empty().filter(|(_, c)| !c.merged)
     }
     pub fn is_blank(&self) -> bool {
         self.cells.iter().all(Cell::is_empty)

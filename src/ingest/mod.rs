@@ -5,4 +5,5 @@
 pub mod decode;
 pub mod grid;
 pub mod normalize;
+pub mod sheet;
 pub mod text;

@@ -3,6 +3,7 @@
 //! sees half a file.
 
 pub mod labels;
+pub mod tables_workbook;
 pub mod workbook;
 
 use std::collections::BTreeMap;

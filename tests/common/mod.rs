@@ -28,6 +28,29 @@ pub fn sample(name: &str) -> PathBuf {
     walk(&repo().join("sample_data"), name).unwrap_or_else(|| panic!("{name} not in sample_data"))
 }
 
+/// The input files of `sample_data/` as `pipelines/report.toml` selects them.
+pub fn sample_inputs() -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else {
+                let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+                let ext = p.extension().and_then(|e| e.to_str()).unwrap_or_default();
+                let input = ["txt", "xlsx", "xlsm", "xls", "ods"].contains(&ext);
+                if input && !name.starts_with("README") && !name.starts_with("SOURCES") {
+                    out.push(p);
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&repo().join("sample_data"), &mut out);
+    out.sort();
+    out
+}
+
 pub fn gold(seed: &str) -> Value {
     let path = repo().join("tests/gold").join(format!("{seed}.json"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));

@@ -43,6 +43,22 @@ pub struct TableInfo {
     pub facts: usize,
 }
 
+impl TableOutput {
+    /// The kinds (budget/final) of the recognized tables, as their signatures declare.
+    pub fn kinds(&self) -> Vec<Kind> {
+        self.tables
+            .iter()
+            .filter_map(|t| t.signature.as_deref())
+            .filter_map(|id| catalog().tables.iter().find(|s| s.id == id))
+            .filter_map(|s| match s.kind.as_deref() {
+                Some("final") => Some(Kind::Final),
+                Some("budget") => Some(Kind::Budget),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
 /// What table extraction yields for one document.
 #[derive(Clone, Debug, Default)]
 pub struct TableOutput {
@@ -126,11 +142,21 @@ pub fn match_row<'a>(label: &str, options: &'a [(String, String)]) -> Option<&'a
         .map(|(_, metric)| metric.as_str())
 }
 
-/// The column spec whose header phrase is the longest one contained in `path`.
+/// The column spec a header path names: the spec's last part is in the path's last part
+/// (`小计` in `本年支出/小计`), and its earlier parts are among the path's earlier parts; the
+/// longest spec wins. Matching the last part keeps `…/公务用车购置及运行费/购置费` from taking
+/// `运行费`.
 pub fn match_column<'a>(path: &str, specs: &'a [ColumnSpec]) -> Option<&'a ColumnSpec> {
+    let (path_head, path_last) = path.rsplit_once('/').unwrap_or(("", path));
     specs
         .iter()
-        .filter(|c| path.contains(c.header.as_str()))
+        .filter(|c| {
+            let (head, last) = c.header.rsplit_once('/').unwrap_or(("", c.header.as_str()));
+            path_last.contains(last)
+                && head
+                    .split('/')
+                    .all(|h| h.is_empty() || path_head.contains(h))
+        })
         .max_by_key(|c| c.header.len())
 }
 
@@ -197,7 +223,6 @@ pub struct Table<'g> {
     /// The printed unit of amounts (万元 unless a unit line says otherwise).
     pub unit: Unit,
     pub source: Source,
-    pub year: Option<i32>,
     /// Index of this table in the document's table list.
     pub index: usize,
 }
@@ -272,6 +297,10 @@ impl Table<'_> {
     /// nothing for an empty/text cell or an unknown metric. Placeholders give a fact with no
     /// value, so a template left unfilled is never read as zero.
     pub fn value_fact(&self, slot: Slot<'_>, cell: &Cell, label: &str) -> Option<Fact> {
+        // A merged region's copies help read headers; the value is printed once.
+        if cell.merged {
+            return None;
+        }
         catalog().metric(slot.metric)?;
         let unit = if slot.aspect.is_percentage() {
             Unit::Percent
@@ -300,10 +329,13 @@ fn title_of(row_cells: &[&Cell]) -> Option<(&'static TableSignature, String)> {
 
 /// A title names a table (`…决算表`), is short, and is not a note about one (`注：本表…`).
 pub fn title_signature(key: &str) -> Option<&'static TableSignature> {
+    // Contents entries (`1. 2026年部门收支总表 ……`) name tables without being them.
     let is_title = key.chars().count() <= 60
         && key.contains('表')
         && !key.starts_with('注')
-        && !key.contains("本表");
+        && !key.contains("本表")
+        && !key.contains('…')
+        && !key.contains("....");
     is_title.then(|| signature_for_title(key)).flatten()
 }
 
@@ -320,10 +352,12 @@ pub fn signature_for_title(key: &str) -> Option<&'static TableSignature> {
 
 /// The signature whose header words all appear in the first rows, most words first.
 fn signature_for_header(rows: &[Row]) -> Option<&'static TableSignature> {
+    // Header words are short labels; narrative cells that mention them are not headers.
     let text: String = rows
         .iter()
         .take(10)
         .flat_map(|r| r.cells.iter().map(Cell::key))
+        .filter(|k| k.chars().count() <= 30)
         .collect();
     catalog()
         .tables
@@ -362,7 +396,7 @@ fn table_unit(rows: &[Row]) -> Unit {
 }
 
 /// Reads every table of the grids.
-pub fn extract(grids: &[Grid], year: Option<i32>, _kind: Option<Kind>) -> TableOutput {
+pub fn extract(grids: &[Grid]) -> TableOutput {
     let mut out = TableOutput::default();
     for grid in grids {
         // Title rows cut the grid into tables; the caption titles the first one.
@@ -374,7 +408,7 @@ pub fn extract(grids: &[Grid], year: Option<i32>, _kind: Option<Kind>) -> TableO
             .find_map(|c| title_signature(&c.key()).map(|s| (s, c.text.clone())));
         starts.push((0, caption));
         for (i, row) in grid.rows.iter().enumerate() {
-            let cells: Vec<&Cell> = row.non_empty().map(|(_, c)| c).collect();
+            let cells: Vec<&Cell> = row.printed().map(|(_, c)| c).collect();
             if let Some(t) = title_of(&cells) {
                 if i == 0 {
                     starts[0].1 = Some(t);
@@ -389,7 +423,7 @@ pub fn extract(grids: &[Grid], year: Option<i32>, _kind: Option<Kind>) -> TableO
             if rows.iter().all(Row::is_blank) {
                 continue;
             }
-            read_table(rows, title.clone(), year, &mut out);
+            read_table(rows, title.clone(), &mut out);
         }
     }
     out
@@ -398,9 +432,12 @@ pub fn extract(grids: &[Grid], year: Option<i32>, _kind: Option<Kind>) -> TableO
 fn read_table(
     rows: &[Row],
     title: Option<(&'static TableSignature, String)>,
-    year: Option<i32>,
     out: &mut TableOutput,
 ) {
+    // A title over no row of several cells is a contents entry or a caption, not a table.
+    if !rows.iter().any(|r| r.printed().count() >= 2) {
+        return;
+    }
     let location = rows
         .iter()
         .find_map(|r| r.non_empty().next().map(|(_, c)| c.location.clone()))
@@ -415,6 +452,11 @@ fn read_table(
     let number = table_number(rows);
     let unit = table_unit(rows);
     let Some(signature) = signature else {
+        // Only grids that look like tables (two rows of several cells) are listed.
+        let tabular = rows.iter().filter(|r| r.printed().count() >= 2).count() >= 2;
+        if !tabular {
+            return;
+        }
         let name = title
             .map(|(_, t)| t)
             .or_else(|| {
@@ -439,7 +481,6 @@ fn read_table(
         signature,
         unit,
         source,
-        year,
         index: out.tables.len(),
     };
     let before = out.facts.len();

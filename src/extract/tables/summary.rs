@@ -48,7 +48,7 @@ pub(super) fn read(table: &Table<'_>, out: &mut TableOutput) {
         .collect();
     let paths = column_paths(&header);
     let starts: Vec<usize> = rows[item_row]
-        .non_empty()
+        .printed()
         .filter(|(_, c)| c.key() == "项目")
         .map(|(i, _)| i)
         .collect();

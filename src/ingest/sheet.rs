@@ -1,0 +1,286 @@
+//! Spreadsheets (`.xlsx`, `.xlsm`, `.xls`, `.ods`) → grids and prose lines, through calamine.
+//!
+//! Every sheet becomes one [`Grid`] whose cells carry `Sheet!C12` locations. Numbers are read
+//! as the text they display (integers without `.0`); text that looks like a number (`1,614.27`,
+//! `４７２．３９`) stays text and is parsed downstream exactly like a text table's cell. Merged
+//! regions are expanded for header recognition: the region's text is copied into its other
+//! cells, marked `merged` so titles and values are never counted twice. Cells of narrative
+//! text (编制说明, 情况说明) also become prose lines, one per printed line.
+
+use std::io::Cursor;
+
+use calamine::{open_workbook_auto_from_rs, Data, Dimensions, Reader, Sheets};
+
+use crate::ingest::grid::{Cell, Grid, Row};
+use crate::ingest::normalize;
+use crate::ingest::text::ProseLine;
+use crate::model::Location;
+
+/// What a workbook yields.
+#[derive(Clone, Debug, Default)]
+pub struct SheetDocument {
+    pub grids: Vec<Grid>,
+    pub lines: Vec<ProseLine>,
+    /// Sheets that could not be read (the rest is kept).
+    pub problems: Vec<(String, String)>,
+}
+
+/// Why a file could not be read as a workbook at all.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SheetError {
+    #[error("empty file")]
+    Empty,
+    #[error("not a spreadsheet: HTML")]
+    Html,
+    #[error("password-protected workbook: it cannot be read without the password")]
+    Password,
+    #[error("truncated or corrupt zip archive ({0})")]
+    Zip(String),
+    #[error("not a readable workbook ({0})")]
+    Unreadable(String),
+}
+
+/// A1-style reference of a zero-based (row, col).
+pub fn a1(row: u32, col: u32) -> String {
+    let mut letters = String::new();
+    let mut n = col + 1;
+    while n > 0 {
+        let rem = (n - 1) % 26;
+        letters.insert(0, char::from(b'A' + rem as u8));
+        n = (n - 1) / 26;
+    }
+    format!("{letters}{}", row + 1)
+}
+
+/// The text a cell displays.
+fn display(data: &Data) -> String {
+    match data {
+        Data::Empty => String::new(),
+        Data::String(s) => s.clone(),
+        Data::Int(i) => i.to_string(),
+        Data::Float(f) => {
+            if f.fract() == 0.0 && f.abs() < 1e15 {
+                format!("{}", *f as i64)
+            } else {
+                // Shortest representation that round-trips: 472.39, not 472.38999999999999.
+                format!("{f}")
+            }
+        }
+        Data::Bool(b) => b.to_string(),
+        Data::DateTime(d) => d.to_string(),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Error(e) => format!("#{e:?}"),
+    }
+}
+
+fn classify(e: calamine::Error) -> SheetError {
+    let message = e.to_string();
+    let lower = message.to_lowercase();
+    if lower.contains("password") || lower.contains("encrypt") {
+        SheetError::Password
+    } else if lower.contains("zip") || lower.contains("eof") || lower.contains("end of central") {
+        SheetError::Zip(message)
+    } else {
+        SheetError::Unreadable(message)
+    }
+}
+
+/// An encrypted .xlsx is an OLE compound file holding an `EncryptedPackage` stream.
+fn is_encrypted_ooxml(bytes: &[u8]) -> bool {
+    const CFB: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    if !bytes.starts_with(&CFB) {
+        return false;
+    }
+    let name: Vec<u8> = "EncryptedPackage"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    bytes.windows(name.len()).any(|w| w == name.as_slice())
+}
+
+/// True for text a reader reads as sentences, not a label.
+pub fn is_narrative(text: &str) -> bool {
+    let chars = text.chars().count();
+    chars >= 24
+        && (text.contains('，') || text.contains('。') || text.contains('\n') || text.contains(','))
+}
+
+fn merged_regions<RS: std::io::Read + std::io::Seek>(
+    book: &mut Sheets<RS>,
+    name: &str,
+) -> Vec<Dimensions> {
+    match book {
+        Sheets::Xlsx(x) => x.merge_cells_by_sheet_name(name).unwrap_or_default(),
+        Sheets::Xls(x) => x.merge_cells_by_sheet_name(name).unwrap_or_default(),
+        _ => Vec::new(),
+    }
+}
+
+/// Reads a workbook from its bytes.
+///
+/// # Errors
+/// [`SheetError`] when nothing can be read; sheets that fail alone are listed in `problems`.
+pub fn read(bytes: &[u8]) -> Result<SheetDocument, SheetError> {
+    if bytes.is_empty() {
+        return Err(SheetError::Empty);
+    }
+    let head: String = String::from_utf8_lossy(&bytes[..bytes.len().min(512)])
+        .trim_start_matches('\u{FEFF}')
+        .trim_start()
+        .to_lowercase();
+    if head.starts_with("<!doctype html")
+        || head.starts_with("<html")
+        || head.starts_with("<?xml") && head.contains("<html")
+    {
+        return Err(SheetError::Html);
+    }
+    if is_encrypted_ooxml(bytes) {
+        return Err(SheetError::Password);
+    }
+    let mut book = open_workbook_auto_from_rs(Cursor::new(bytes.to_vec())).map_err(|e| {
+        if bytes.starts_with(b"PK\x03\x04") {
+            // A zip (xlsx, ods) that cannot be opened has lost its end: the central directory.
+            match classify(e) {
+                SheetError::Unreadable(m) => {
+                    SheetError::Zip(format!("{m}; the file ends before its zip directory"))
+                }
+                other => other,
+            }
+        } else {
+            match classify(e) {
+                SheetError::Unreadable(_) => SheetError::Unreadable(
+                    "neither xlsx/xlsm (zip), xls (OLE) nor ods content".to_string(),
+                ),
+                other => other,
+            }
+        }
+    })?;
+    let mut doc = SheetDocument::default();
+    let mut ordinal = 0u32;
+    for name in book.sheet_names() {
+        let range = match book.worksheet_range(&name) {
+            Ok(r) => r,
+            Err(e) => {
+                doc.problems.push((name.clone(), e.to_string()));
+                continue;
+            }
+        };
+        let Some((row0, col0)) = range.start() else {
+            continue;
+        };
+        let merges = merged_regions(&mut book, &name);
+        let location = |r: u32, c: u32| Location::Cell {
+            sheet: name.clone(),
+            cell: a1(r, c),
+        };
+        let mut rows: Vec<Row> = Vec::new();
+        for (i, data_row) in range.rows().enumerate() {
+            let r = row0 + i as u32;
+            let cells = data_row
+                .iter()
+                .enumerate()
+                .map(|(j, d)| Cell::new(display(d), location(r, col0 + j as u32)))
+                .collect();
+            rows.push(Row { cells });
+        }
+        // Expand merged regions: the top-left text into every cell of the region.
+        for m in &merges {
+            let (r0, c0) = m.start;
+            let Some(text) = r0
+                .checked_sub(row0)
+                .and_then(|r| rows.get(r as usize))
+                .and_then(|row| c0.checked_sub(col0).and_then(|c| row.cells.get(c as usize)))
+                .map(|c| c.raw.clone())
+            else {
+                continue;
+            };
+            for r in m.start.0..=m.end.0 {
+                for c in m.start.1..=m.end.1 {
+                    if (r, c) == m.start {
+                        continue;
+                    }
+                    let (Some(ri), Some(ci)) = (r.checked_sub(row0), c.checked_sub(col0)) else {
+                        continue;
+                    };
+                    if let Some(cell) = rows
+                        .get_mut(ri as usize)
+                        .and_then(|row| row.cells.get_mut(ci as usize))
+                    {
+                        if cell.is_empty() {
+                            let mut copy = Cell::new(text.clone(), location(r, c));
+                            copy.merged = true;
+                            *cell = copy;
+                        }
+                    }
+                }
+            }
+        }
+        // Narrative cells become prose lines.
+        for row in &rows {
+            for cell in row
+                .cells
+                .iter()
+                .filter(|c| !c.merged && is_narrative(&c.raw))
+            {
+                for line in cell.raw.lines() {
+                    if line.trim().is_empty() {
+                        continue;
+                    }
+                    ordinal += 1;
+                    doc.lines.push(ProseLine {
+                        number: ordinal,
+                        location: cell.location.clone(),
+                        raw: line.to_string(),
+                        text: normalize::fold(line),
+                    });
+                }
+            }
+        }
+        doc.grids.push(Grid {
+            name,
+            caption: Vec::new(),
+            rows,
+        });
+    }
+    if doc.grids.is_empty() && !doc.problems.is_empty() {
+        let (sheet, why) = &doc.problems[0];
+        return Err(SheetError::Unreadable(format!("sheet {sheet}: {why}")));
+    }
+    Ok(doc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a1_references() {
+        assert_eq!(a1(0, 0), "A1");
+        assert_eq!(a1(11, 2), "C12");
+        assert_eq!(a1(0, 25), "Z1");
+        assert_eq!(a1(0, 26), "AA1");
+        assert_eq!(a1(4, 701), "ZZ5");
+    }
+
+    #[test]
+    fn display_keeps_integers_integral_and_decimals_short() {
+        assert_eq!(display(&Data::Float(205.0)), "205");
+        assert_eq!(display(&Data::Float(472.39)), "472.39");
+        assert_eq!(display(&Data::Float(0.0)), "0");
+        assert_eq!(display(&Data::String("x,xxx".into())), "x,xxx");
+    }
+
+    #[test]
+    fn read_rejects_html_empty_and_garbage_with_reasons() {
+        assert_eq!(read(b"").unwrap_err(), SheetError::Empty);
+        assert_eq!(
+            read(b"<!DOCTYPE html><html><body>404</body></html>").unwrap_err(),
+            SheetError::Html
+        );
+        let err = read(b"PK\x03\x04 this is not really a zip").unwrap_err();
+        assert!(
+            matches!(err, SheetError::Zip(_) | SheetError::Unreadable(_)),
+            "{err:?}"
+        );
+    }
+}
