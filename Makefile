@@ -34,7 +34,7 @@ lint: toolchain
 ## ci: what .ci/run runs
 ci: lint test
 
-## bench: release build over a synthetic 1,000-document archive; checks throughput and peak memory
+## bench: release build over a synthetic 1,000-document archive; checks ≥ 100 documents/s, ≤ 600 MB
 bench: toolchain
 	tests/bench/run.sh
 

@@ -9,7 +9,6 @@
 use std::collections::BTreeMap;
 
 use polars::prelude::*;
-use polars_excel_writer::PolarsExcelWriter;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use rust_xlsxwriter::{
@@ -18,7 +17,7 @@ use rust_xlsxwriter::{
 };
 
 use super::labels::{self as l, L};
-use crate::analysis::{Archive, InputStatus};
+use crate::analysis::{frames, Archive, InputStatus};
 use crate::catalog::{catalog, Scope};
 use crate::model::Severity;
 use crate::pipeline::{Language, Plan};
@@ -618,32 +617,59 @@ fn statistics(
     Ok(())
 }
 
+/// The fact table, streamed row by row (constant-memory mode: a nightly archive has hundreds
+/// of thousands of facts; the sheet costs a buffer, not a copy of every cell).
 fn facts(wb: &mut Workbook, archive: &Archive, plan: &Plan, f: &Formats) -> PolarsResult<()> {
     let lang = plan.language;
+    let df = &archive.facts;
     let limit = (EXCEL_MAX_ROW - 2) as usize;
-    let truncated = archive.facts.height() > limit;
-    let view = archive
-        .facts
-        .slice(0, limit.min(archive.facts.height()))
-        .lazy()
-        .with_column(col("value").cast(DataType::Float64))
-        .collect()?;
-    let ws = wb.add_worksheet().set_name(l::SHEET_FACTS.get(lang))?;
-    let mut writer = PolarsExcelWriter::new();
-    writer
-        .set_header_format(&f.header)
-        .set_dtype_float_format("#,##0.00####")
-        .set_autofit(false);
-    writer.write_dataframe_to_worksheet(&view, ws, 0, 0)?;
+    let rows = df.height().min(limit);
+    let ws = wb.add_worksheet_with_constant_memory();
+    ws.set_name(l::SHEET_FACTS.get(lang)).map_err(xlsx_err)?;
+    let names: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
     let widths = [
         18.0, 32.0, 40.0, 20.0, 8.0, 8.0, 34.0, 10.0, 30.0, 14.0, 14.0, 8.0, 18.0, 16.0, 50.0, 12.0,
     ];
-    for (c, w) in widths.iter().enumerate() {
-        ws.set_column_width(c as u16, *w).map_err(xlsx_err)?;
+    for (c, name) in names.iter().enumerate() {
+        let c = c as u16;
+        ws.set_column_width(c, widths.get(c as usize).copied().unwrap_or(14.0))
+            .map_err(xlsx_err)?;
+        ws.write_string_with_format(0, c, name, &f.header)
+            .map_err(xlsx_err)?;
     }
     ws.set_freeze_panes(1, 0).map_err(xlsx_err)?;
-    if truncated {
-        ws.write_string(EXCEL_MAX_ROW, 0, l::FACTS_IN_PARQUET.get(lang))
+    let value_format = Format::new().set_num_format("#,##0.00####");
+    let columns: Vec<&Column> = df.columns().iter().collect();
+    for i in 0..rows {
+        let r = (i + 1) as u32;
+        for (c, column) in columns.iter().enumerate() {
+            let c = c as u16;
+            match column.dtype() {
+                DataType::Decimal(_, _) => {
+                    amount(ws, r, c, frames::decimal_at(column, i), &value_format)
+                        .map_err(xlsx_err)?;
+                }
+                DataType::Int32 => {
+                    if let Some(v) = frames::i32_at(column, i) {
+                        ws.write_number(r, c, f64::from(v)).map_err(xlsx_err)?;
+                    }
+                }
+                _ => {
+                    if let Some(v) = frames::str_at(column, i) {
+                        text(ws, r, c, &v).map_err(xlsx_err)?;
+                    }
+                }
+            }
+        }
+    }
+    ws.autofilter(0, 0, rows.max(1) as u32, (names.len().max(1) - 1) as u16)
+        .map_err(xlsx_err)?;
+    if df.height() > limit {
+        ws.write_string((rows + 1) as u32, 0, l::FACTS_IN_PARQUET.get(lang))
             .map_err(xlsx_err)?;
     }
     Ok(())

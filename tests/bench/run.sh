@@ -3,14 +3,14 @@
 #
 # Builds the release binary, writes an archive of COPIES × the five seeds (each copy a distinct
 # department: the unit name gets a numeric suffix), runs `fiscal run` over it and checks:
-#   - throughput ≥ MIN_DOCS_PER_SEC documents per second (default 20)
-#   - peak resident memory ≤ MAX_RSS_MB (default 1024)
+#   - throughput ≥ MIN_DOCS_PER_SEC documents per second (default 100)
+#   - peak resident memory ≤ MAX_RSS_MB (default 600)
 # Prints the measurements; exits 1 when a target is missed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 COPIES="${COPIES:-200}"
-MIN_DOCS_PER_SEC="${MIN_DOCS_PER_SEC:-20}"
-MAX_RSS_MB="${MAX_RSS_MB:-1024}"
+MIN_DOCS_PER_SEC="${MIN_DOCS_PER_SEC:-100}"
+MAX_RSS_MB="${MAX_RSS_MB:-600}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/fiscal-archive/target}"
 
 cargo build --release --locked --bin fiscal
