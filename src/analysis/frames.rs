@@ -7,6 +7,7 @@ use polars::prelude::*;
 use rust_decimal::Decimal;
 
 use super::Document;
+use crate::catalog::catalog;
 use crate::model::Fact;
 
 /// The finest scale kept in frames (元 amounts normalized to 万元 need 6; indicators a few more).
@@ -233,6 +234,68 @@ pub fn inputs(inputs: &[super::InputRow]) -> PolarsResult<DataFrame> {
             col("errors", &|i| Some(i.errors.join("；"))),
         ],
     )
+}
+
+/// Measures sliced by function class (3-digit 类 codes) in the trends and statistics.
+pub const CLASS_SLICE_METRICS: &[&str] = &[
+    "expenditure.total",
+    "expenditure.fiscal",
+    "expenditure.general_budget",
+];
+
+/// `column` equals one of `values`.
+pub fn any_of<S: AsRef<str>>(column: &str, values: impl IntoIterator<Item = S>) -> Expr {
+    values
+        .into_iter()
+        .fold(lit(false), |acc, v| acc.or(col(column).eq(lit(v.as_ref()))))
+}
+
+/// Headline measures, without a code.
+pub fn headline_series() -> Expr {
+    any_of("metric", catalog().headlines().map(|m| m.key.as_str())).and(col("code").is_null())
+}
+
+/// The class-sliced measures at 类 (3-digit code) level.
+pub fn class_series() -> Expr {
+    any_of("metric", CLASS_SLICE_METRICS).and(col("code").str().len_chars().eq(lit(3u32)))
+}
+
+/// The key a series holds one figure per: department × kind × metric × code × year.
+pub const SERIES_KEY: [&str; 5] = ["department_key", "kind", "metric", "code", "fiscal_year"];
+
+/// Stated amounts (no item; value, year and kind known) matching `selection`, with `code`
+/// filled to "" and a `rank` that puts prose before tables.
+pub fn series_facts(facts: &DataFrame, selection: Expr) -> LazyFrame {
+    facts
+        .clone()
+        .lazy()
+        .filter(
+            col("item")
+                .is_null()
+                .and(col("value").is_not_null())
+                .and(col("fiscal_year").is_not_null())
+                .and(col("kind").is_not_null())
+                .and(selection),
+        )
+        .with_columns([
+            col("code").fill_null(lit("")),
+            when(col("source").eq(lit("prose")))
+                .then(lit(0i32))
+                .otherwise(lit(1i32))
+                .alias("rank"),
+        ])
+}
+
+/// One row per [`SERIES_KEY`] from [`series_facts`] rows of `aspect`: `aggs` over the rows in
+/// rank order (so `first()` takes the prose figure where there is one).
+pub fn first_per_key(series: LazyFrame, aspect: &str, aggs: Vec<Expr>) -> LazyFrame {
+    let mut order = SERIES_KEY.to_vec();
+    order.push("rank");
+    series
+        .filter(col("aspect").eq(lit(aspect)))
+        .sort(order, SortMultipleOptions::default())
+        .group_by_stable(SERIES_KEY.map(col))
+        .agg(aggs)
 }
 
 /// Row counts per value of `by` (e.g. anomalies per severity), sorted by value.

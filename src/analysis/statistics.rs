@@ -9,8 +9,9 @@
 use polars::prelude::*;
 use rust_decimal::Decimal;
 
-use super::frames::{decimal_at, i32_at, str_at};
-use crate::catalog::catalog;
+use super::frames::{
+    class_series, decimal_at, first_per_key, headline_series, i32_at, series_facts, str_at,
+};
 
 /// Aggregates of one metric in one year and kind.
 #[derive(Clone, Debug, PartialEq)]
@@ -18,14 +19,7 @@ pub struct StatRow {
     pub fiscal_year: i32,
     pub kind: String,
     pub metric: String,
-    pub count: usize,
-    pub sum: Decimal,
-    pub mean: Decimal,
-    pub median: Decimal,
-    pub p10: Decimal,
-    pub p90: Decimal,
-    pub min: Decimal,
-    pub max: Decimal,
+    pub summary: Summary,
 }
 
 /// The total of one function class in one year, kind and measure.
@@ -106,52 +100,6 @@ pub fn aggregate(mut values: Vec<Decimal>) -> Option<Summary> {
     })
 }
 
-fn any_of(column: &str, values: impl Iterator<Item = String>) -> Expr {
-    values.fold(lit(false), |acc, v| acc.or(col(column).eq(lit(v))))
-}
-
-/// One value per department × kind × metric × code × year, prose first.
-fn per_department(facts: &DataFrame, selection: Expr) -> LazyFrame {
-    facts
-        .clone()
-        .lazy()
-        .filter(
-            col("aspect")
-                .eq(lit("value"))
-                .and(col("item").is_null())
-                .and(col("value").is_not_null())
-                .and(col("fiscal_year").is_not_null())
-                .and(col("kind").is_not_null())
-                .and(selection),
-        )
-        .with_columns([
-            col("code").fill_null(lit("")),
-            when(col("source").eq(lit("prose")))
-                .then(lit(0i32))
-                .otherwise(lit(1i32))
-                .alias("rank"),
-        ])
-        .sort(
-            [
-                "department_key",
-                "kind",
-                "metric",
-                "code",
-                "fiscal_year",
-                "rank",
-            ],
-            SortMultipleOptions::default(),
-        )
-        .group_by_stable([
-            col("department_key"),
-            col("kind"),
-            col("metric"),
-            col("code"),
-            col("fiscal_year"),
-        ])
-        .agg([col("value").first()])
-}
-
 /// One group of a `group_by … agg(value)` frame.
 struct Group {
     keys: Vec<Option<String>>,
@@ -198,11 +146,11 @@ fn grouped(df: &DataFrame, keys: &[&str]) -> PolarsResult<Vec<Group>> {
 /// # Errors
 /// A polars error (never expected on a frame built by `frames::facts`).
 pub fn build(facts: &DataFrame) -> PolarsResult<Statistics> {
-    let headlines = any_of(
-        "metric",
-        catalog().headlines().map(|m| m.key.as_str().to_string()),
+    let department_values = first_per_key(
+        series_facts(facts, headline_series()),
+        "value",
+        vec![col("value").first()],
     );
-    let department_values = per_department(facts, headlines.and(col("code").is_null()));
 
     let by_year = department_values
         .clone()
@@ -222,30 +170,14 @@ pub fn build(facts: &DataFrame) -> PolarsResult<Statistics> {
             fiscal_year: year,
             kind: g.keys[0].clone().unwrap_or_default(),
             metric: g.keys[1].clone().unwrap_or_default(),
-            count: s.count,
-            sum: s.sum,
-            mean: s.mean,
-            median: s.median,
-            p10: s.p10,
-            p90: s.p90,
-            min: s.min,
-            max: s.max,
+            summary: s,
         });
     }
 
-    let sliced = any_of(
-        "metric",
-        [
-            "expenditure.total",
-            "expenditure.fiscal",
-            "expenditure.general_budget",
-        ]
-        .iter()
-        .map(|s| s.to_string()),
-    );
-    let classes = per_department(
-        facts,
-        sliced.and(col("code").str().len_chars().eq(lit(3u32))),
+    let classes = first_per_key(
+        series_facts(facts, class_series()),
+        "value",
+        vec![col("value").first()],
     )
     .group_by_stable([col("fiscal_year"), col("kind"), col("metric"), col("code")])
     .agg([col("value")])

@@ -11,15 +11,10 @@ use polars::prelude::*;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
-use super::frames::{decimal_at, i32_at, str_at};
-use crate::catalog::catalog;
-
-/// Measures with function-class slices in the trends.
-const CLASS_SLICE_METRICS: &[&str] = &[
-    "expenditure.total",
-    "expenditure.fiscal",
-    "expenditure.general_budget",
-];
+use super::frames::{
+    class_series, decimal_at, first_per_key, headline_series, i32_at, series_facts, str_at,
+    SERIES_KEY,
+};
 
 /// One year of a trend.
 #[derive(Clone, Debug, PartialEq)]
@@ -84,35 +79,37 @@ pub struct Trends {
     pub years: Vec<i32>,
 }
 
-fn any_of(column: &str, values: impl Iterator<Item = String>) -> Expr {
-    values.fold(lit(false), |acc, v| acc.or(col(column).eq(lit(v))))
-}
+/// department key, kind, metric, code ("" for none).
+type Key = (String, String, String, String);
 
-/// Values (and deltas) per department × kind × metric × code × year, prose first.
-fn first_per_year(base: LazyFrame, aspect: &str, name: &str) -> LazyFrame {
-    base.filter(col("aspect").eq(lit(aspect)))
-        .sort(
-            [
-                "department_key",
-                "kind",
-                "metric",
-                "code",
-                "fiscal_year",
-                "rank",
-            ],
-            SortMultipleOptions::default(),
-        )
-        .group_by_stable([
-            col("department_key"),
-            col("kind"),
-            col("metric"),
-            col("code"),
-            col("fiscal_year"),
-        ])
-        .agg([
-            col("value").first().alias(name),
-            col("department").first().alias("department"),
-        ])
+/// The rows of a [`first_per_key`] frame with a complete key, year and value:
+/// (row index, key, year, value).
+fn keyed_rows(df: &DataFrame) -> PolarsResult<Vec<(usize, Key, i32, Decimal)>> {
+    let [dk, kind, metric, code, year, value] = [
+        "department_key",
+        "kind",
+        "metric",
+        "code",
+        "fiscal_year",
+        "value",
+    ]
+    .map(|name| df.column(name));
+    let (dk, kind, metric, code, year, value) = (dk?, kind?, metric?, code?, year?, value?);
+    Ok((0..df.height())
+        .filter_map(|i| {
+            let (Some(k), Some(kd), Some(m), Some(c), Some(y), Some(v)) = (
+                str_at(dk, i),
+                str_at(kind, i),
+                str_at(metric, i),
+                str_at(code, i),
+                i32_at(year, i),
+                decimal_at(value, i),
+            ) else {
+                return None;
+            };
+            Some((i, (k, kd, m, c), y, v))
+        })
+        .collect())
 }
 
 /// Builds the trends from the fact frame.
@@ -120,94 +117,48 @@ fn first_per_year(base: LazyFrame, aspect: &str, name: &str) -> LazyFrame {
 /// # Errors
 /// A polars error (never expected on a frame built by `frames::facts`).
 pub fn build(facts: &DataFrame) -> PolarsResult<Trends> {
-    let headlines = any_of(
-        "metric",
-        catalog().headlines().map(|m| m.key.as_str().to_string()),
-    );
-    let sliced = any_of("metric", CLASS_SLICE_METRICS.iter().map(|s| s.to_string()));
-    let base = facts
-        .clone()
-        .lazy()
-        .filter(
-            col("item")
-                .is_null()
-                .and(col("value").is_not_null())
-                .and(col("fiscal_year").is_not_null())
-                .and(col("kind").is_not_null())
-                .and(
-                    (headlines.and(col("code").is_null()))
-                        .or(sliced.and(col("code").str().len_chars().eq(lit(3u32)))),
-                ),
+    let base = series_facts(facts, headline_series().or(class_series()));
+    let per_year = |aspect: &str, name: &str| {
+        first_per_key(
+            base.clone(),
+            aspect,
+            vec![
+                col("value").first().alias(name),
+                col("department").first().alias("department"),
+            ],
         )
-        .with_columns([
-            col("code").fill_null(lit("")),
-            when(col("source").eq(lit("prose")))
-                .then(lit(0i32))
-                .otherwise(lit(1i32))
-                .alias("rank"),
-        ]);
-    let values = first_per_year(base.clone(), "value", "value").collect()?;
-    let keys = [
-        col("department_key"),
-        col("kind"),
-        col("metric"),
-        col("code"),
-        col("fiscal_year"),
-    ];
+    };
+    let values = per_year("value", "value").collect()?;
     // The prior year implied by a printed change: value − delta.
-    let implied = first_per_year(base.clone(), "value", "value")
+    let keys = SERIES_KEY.map(col);
+    let mut delta_columns = keys.to_vec();
+    delta_columns.push(col("delta"));
+    let implied = per_year("value", "value")
         .join(
-            first_per_year(base, "yoy_delta", "delta").select([
-                col("department_key"),
-                col("kind"),
-                col("metric"),
-                col("code"),
-                col("fiscal_year"),
-                col("delta"),
-            ]),
+            per_year("yoy_delta", "delta").select(delta_columns),
             keys.clone(),
             keys,
             JoinArgs::new(JoinType::Inner),
         )
         .collect()?;
 
-    type Key = (String, String, String, String);
     let mut rows: BTreeMap<Key, TrendRow> = BTreeMap::new();
     let mut names: BTreeMap<Key, (i32, String)> = BTreeMap::new();
-    let column = |df: &DataFrame, name: &str| df.column(name).cloned();
-    let (dk, kind, metric, code, year, value, dept) = (
-        column(&values, "department_key")?,
-        column(&values, "kind")?,
-        column(&values, "metric")?,
-        column(&values, "code")?,
-        column(&values, "fiscal_year")?,
-        column(&values, "value")?,
-        column(&values, "department")?,
-    );
-    for i in 0..values.height() {
-        let (Some(k), Some(kd), Some(m), Some(c), Some(y), Some(v)) = (
-            str_at(&dk, i),
-            str_at(&kind, i),
-            str_at(&metric, i),
-            str_at(&code, i),
-            i32_at(&year, i),
-            decimal_at(&value, i),
-        ) else {
-            continue;
-        };
-        let key = (k.clone(), kd.clone(), m.clone(), c.clone());
-        let printed = str_at(&dept, i).unwrap_or_default();
+    let dept = values.column("department")?;
+    for (i, key, y, v) in keyed_rows(&values)? {
+        let printed = str_at(dept, i).unwrap_or_default();
         let name = names.entry(key.clone()).or_insert((y, printed.clone()));
         if y >= name.0 {
             *name = (y, printed);
         }
+        let (k, kind, metric, code) = key.clone();
         rows.entry(key)
             .or_insert_with(|| TrendRow {
                 department_key: k,
                 department: String::new(),
-                kind: kd,
-                metric: m,
-                code: (!c.is_empty()).then_some(c),
+                kind,
+                metric,
+                code: (!code.is_empty()).then_some(code),
                 points: BTreeMap::new(),
             })
             .points
@@ -219,33 +170,15 @@ pub fn build(facts: &DataFrame) -> PolarsResult<Trends> {
                 },
             );
     }
-    let (dk, kind, metric, code, year, value, delta) = (
-        column(&implied, "department_key")?,
-        column(&implied, "kind")?,
-        column(&implied, "metric")?,
-        column(&implied, "code")?,
-        column(&implied, "fiscal_year")?,
-        column(&implied, "value")?,
-        column(&implied, "delta")?,
-    );
-    for i in 0..implied.height() {
-        let (Some(k), Some(kd), Some(m), Some(c), Some(y), Some(v), Some(d)) = (
-            str_at(&dk, i),
-            str_at(&kind, i),
-            str_at(&metric, i),
-            str_at(&code, i),
-            i32_at(&year, i),
-            decimal_at(&value, i),
-            decimal_at(&delta, i),
-        ) else {
+    let delta = implied.column("delta")?;
+    for (i, key, y, v) in keyed_rows(&implied)? {
+        let (Some(d), Some(row)) = (decimal_at(delta, i), rows.get_mut(&key)) else {
             continue;
         };
-        if let Some(row) = rows.get_mut(&(k, kd, m, c)) {
-            row.points.entry(y - 1).or_insert(TrendPoint {
-                value: v - d,
-                derived: true,
-            });
-        }
+        row.points.entry(y - 1).or_insert(TrendPoint {
+            value: v - d,
+            derived: true,
+        });
     }
     for (key, row) in rows.iter_mut() {
         if let Some((_, name)) = names.get(key) {

@@ -7,7 +7,6 @@ use crate::analysis::trends::Trends;
 use crate::analysis::{Document, Finding};
 use crate::catalog::catalog;
 use crate::extract::CheckStatus;
-use crate::model::Anomaly;
 
 /// What the archive rules see.
 pub struct ArchiveView<'a> {
@@ -66,19 +65,7 @@ pub fn check_archive(view: &ArchiveView<'_>) -> (Vec<Finding>, Vec<CheckStatus>)
         for f in out.flags {
             findings.push(Finding {
                 document: f.document,
-                anomaly: Anomaly {
-                    rule: def.id.clone(),
-                    severity,
-                    metric: f.metric,
-                    code: f.code,
-                    item: f.item,
-                    message: f.message,
-                    evidence: f.evidence,
-                    location: f.location,
-                    expected: f.expected,
-                    found: f.found,
-                    difference: f.difference,
-                },
+                anomaly: f.into_anomaly(&def.id, severity),
             });
         }
     }

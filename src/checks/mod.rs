@@ -156,6 +156,23 @@ impl Flag {
         self.difference = Some(d.normalize().to_string());
         self
     }
+
+    /// The anomaly this flag becomes under `rule` at the configured severity.
+    pub fn into_anomaly(self, rule: &str, severity: Severity) -> Anomaly {
+        Anomaly {
+            rule: rule.to_string(),
+            severity,
+            metric: self.metric,
+            code: self.code,
+            item: self.item,
+            message: self.message,
+            evidence: self.evidence,
+            location: self.location,
+            expected: self.expected,
+            found: self.found,
+            difference: self.difference,
+        }
+    }
 }
 
 /// What one rule found in one document.
@@ -331,21 +348,12 @@ fn run_rules(doc: &Doc<'_>) -> (Vec<Anomaly>, Vec<CheckStatus>) {
         rule.check(doc, &mut findings);
         let severity = doc.settings.severity(def);
         let flagged = findings.flags.len();
-        for f in findings.flags {
-            anomalies.push(Anomaly {
-                rule: def.id.clone(),
-                severity,
-                metric: f.metric,
-                code: f.code,
-                item: f.item,
-                message: f.message,
-                evidence: f.evidence,
-                location: f.location,
-                expected: f.expected,
-                found: f.found,
-                difference: f.difference,
-            });
-        }
+        anomalies.extend(
+            findings
+                .flags
+                .into_iter()
+                .map(|f| f.into_anomaly(&def.id, severity)),
+        );
         let reason = (!findings.notes.is_empty()).then(|| findings.notes.join("; "));
         statuses.push(CheckStatus {
             rule: def.id.clone(),

@@ -540,10 +540,11 @@ fn statistics(
     header(ws, f, 0, &cols, lang)?;
     let stats = &archive.statistics;
     let mut r = 1;
-    for s in &stats.rows {
-        ws.write_number(r, 0, f64::from(s.fiscal_year))?;
-        text(ws, r, 1, l::kind(&s.kind, lang))?;
-        text(ws, r, 2, &metric_label(&s.metric, lang))?;
+    for row in &stats.rows {
+        let s = &row.summary;
+        ws.write_number(r, 0, f64::from(row.fiscal_year))?;
+        text(ws, r, 1, l::kind(&row.kind, lang))?;
+        text(ws, r, 2, &metric_label(&row.metric, lang))?;
         ws.write_number(r, 3, s.count as f64)?;
         for (c, v) in [s.sum, s.mean, s.median, s.p10, s.p90, s.min, s.max]
             .iter()
@@ -551,7 +552,7 @@ fn statistics(
         {
             amount(ws, r, (4 + c) as u16, Some(*v), &f.amount)?;
         }
-        text(ws, r, 11, &s.metric)?;
+        text(ws, r, 11, &row.metric)?;
         r += 1;
     }
     filter(ws, 0, r - 1, cols.len())?;
