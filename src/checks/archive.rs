@@ -2,7 +2,7 @@
 //! the consolidated archive (documents with resolved identity, trends) and flag documents by
 //! their index in it.
 
-use super::{Findings, RuleSettings};
+use super::{run_rule, Findings, RuleSettings};
 use crate::analysis::trends::Trends;
 use crate::analysis::{Document, Finding};
 use crate::catalog::catalog;
@@ -38,36 +38,17 @@ pub fn check_archive(view: &ArchiveView<'_>) -> (Vec<Finding>, Vec<CheckStatus>)
         let Some(def) = catalog().rule(rule.id()) else {
             continue;
         };
-        if !view.settings.enabled(&def.id) {
-            statuses.push(CheckStatus {
-                rule: def.id.clone(),
-                status: "skipped".into(),
-                checked: 0,
-                flagged: 0,
-                reason: Some("disabled in the pipeline's [rules]".into()),
-            });
-            continue;
-        }
-        let mut out = Findings::default();
-        rule.check(view, &mut out);
-        let severity = view.settings.severity(def);
-        statuses.push(CheckStatus {
-            rule: def.id.clone(),
-            status: if out.checked > 0 { "ran" } else { "skipped" }.into(),
-            checked: out.checked,
-            flagged: out.flags.len(),
-            reason: (!out.notes.is_empty())
-                .then(|| out.notes.join("; "))
-                .or_else(|| {
-                    (out.checked == 0).then(|| "nothing in the archive to compare".to_string())
-                }),
-        });
-        for f in out.flags {
-            findings.push(Finding {
-                document: f.document,
-                anomaly: f.into_anomaly(&def.id, severity),
-            });
-        }
+        let (flags, severity, status) = run_rule(
+            def,
+            view.settings,
+            "nothing in the archive to compare",
+            |out| rule.check(view, out),
+        );
+        statuses.push(status);
+        findings.extend(flags.into_iter().map(|f| Finding {
+            document: f.document,
+            anomaly: f.into_anomaly(&def.id, severity),
+        }));
     }
     (findings, statuses)
 }

@@ -326,6 +326,39 @@ pub fn check_document(report: &mut DocumentReport, settings: &RuleSettings) {
     report.checks = statuses;
 }
 
+/// Runs one rule as `settings` configure it: its flags, the severity they carry and its status.
+/// `idle` says why a rule that found nothing to examine did nothing.
+pub(crate) fn run_rule(
+    def: &RuleDef,
+    settings: &RuleSettings,
+    idle: &str,
+    check: impl FnOnce(&mut Findings),
+) -> (Vec<Flag>, Severity, CheckStatus) {
+    let severity = settings.severity(def);
+    if !settings.enabled(&def.id) {
+        let status = CheckStatus {
+            rule: def.id.clone(),
+            status: "skipped".into(),
+            checked: 0,
+            flagged: 0,
+            reason: Some("disabled in the pipeline's [rules]".into()),
+        };
+        return (Vec::new(), severity, status);
+    }
+    let mut out = Findings::default();
+    check(&mut out);
+    let status = CheckStatus {
+        rule: def.id.clone(),
+        status: if out.checked > 0 { "ran" } else { "skipped" }.into(),
+        checked: out.checked,
+        flagged: out.flags.len(),
+        reason: (!out.notes.is_empty())
+            .then(|| out.notes.join("; "))
+            .or_else(|| (out.checked == 0).then(|| idle.to_string())),
+    };
+    (out.flags, severity, status)
+}
+
 fn run_rules(doc: &Doc<'_>) -> (Vec<Anomaly>, Vec<CheckStatus>) {
     let c = catalog();
     let mut anomalies = Vec::new();
@@ -334,43 +367,14 @@ fn run_rules(doc: &Doc<'_>) -> (Vec<Anomaly>, Vec<CheckStatus>) {
         let Some(def) = c.rule(rule.id()) else {
             continue;
         };
-        if !doc.settings.enabled(&def.id) {
-            statuses.push(CheckStatus {
-                rule: def.id.clone(),
-                status: "skipped".into(),
-                checked: 0,
-                flagged: 0,
-                reason: Some("disabled in the pipeline's [rules]".into()),
-            });
-            continue;
-        }
-        let mut findings = Findings::default();
-        rule.check(doc, &mut findings);
-        let severity = doc.settings.severity(def);
-        let flagged = findings.flags.len();
-        anomalies.extend(
-            findings
-                .flags
-                .into_iter()
-                .map(|f| f.into_anomaly(&def.id, severity)),
+        let (flags, severity, status) = run_rule(
+            def,
+            doc.settings,
+            "nothing in this document to check",
+            |out| rule.check(doc, out),
         );
-        let reason = (!findings.notes.is_empty()).then(|| findings.notes.join("; "));
-        statuses.push(CheckStatus {
-            rule: def.id.clone(),
-            status: if findings.checked > 0 {
-                "ran"
-            } else {
-                "skipped"
-            }
-            .into(),
-            checked: findings.checked,
-            flagged,
-            reason: if findings.checked == 0 {
-                reason.or_else(|| Some("nothing in this document to check".into()))
-            } else {
-                reason
-            },
-        });
+        anomalies.extend(flags.into_iter().map(|f| f.into_anomaly(&def.id, severity)));
+        statuses.push(status);
     }
     for def in c.rules.iter().filter(|r| r.scope == Scope::Archive) {
         statuses.push(CheckStatus {
