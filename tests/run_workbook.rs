@@ -2,10 +2,12 @@
 
 mod common;
 
+use common::{column, number, sheet, text};
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
-use calamine::{open_workbook_auto, Data, Reader};
+use calamine::{open_workbook_auto, Reader};
 use serde_json::Value;
 
 const EPOCH: &str = "1700000000";
@@ -26,39 +28,6 @@ fn run_report(out: &Path, extra: &[&str]) -> std::process::Output {
         .args(extra)
         .output()
         .expect("runs")
-}
-
-fn sheet(path: &Path, name: &str) -> Vec<Vec<Data>> {
-    let mut wb = open_workbook_auto(path).expect("workbook opens");
-    let range = wb
-        .worksheet_range(name)
-        .unwrap_or_else(|e| panic!("sheet {name}: {e}"));
-    range.rows().map(|r| r.to_vec()).collect()
-}
-
-fn text(d: &Data) -> String {
-    match d {
-        Data::String(s) => s.clone(),
-        Data::Float(f) => f.to_string(),
-        Data::Int(i) => i.to_string(),
-        Data::Empty => String::new(),
-        other => other.to_string(),
-    }
-}
-
-fn number(d: &Data) -> Option<f64> {
-    match d {
-        Data::Float(f) => Some(*f),
-        Data::Int(i) => Some(*i as f64),
-        _ => None,
-    }
-}
-
-fn column(header: &[Data], name: &str) -> usize {
-    header
-        .iter()
-        .position(|h| text(h) == name)
-        .unwrap_or_else(|| panic!("column {name} in {header:?}"))
 }
 
 struct Report {

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
+use calamine::{open_workbook_auto, Data, Reader};
 use serde_json::Value;
 
 pub fn repo() -> PathBuf {
@@ -71,4 +72,41 @@ pub fn inspect_json(path: &Path) -> Value {
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).expect("inspect prints JSON")
+}
+
+/// The cells of one sheet of a workbook.
+pub fn sheet(path: &Path, name: &str) -> Vec<Vec<Data>> {
+    let mut wb = open_workbook_auto(path).expect("workbook opens");
+    let range = wb
+        .worksheet_range(name)
+        .unwrap_or_else(|e| panic!("sheet {name}: {e}"));
+    range.rows().map(|r| r.to_vec()).collect()
+}
+
+/// A cell as text (numbers in Rust's shortest form).
+pub fn text(d: &Data) -> String {
+    match d {
+        Data::String(s) => s.clone(),
+        Data::Float(f) => f.to_string(),
+        Data::Int(i) => i.to_string(),
+        Data::Empty => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// A numeric cell's value.
+pub fn number(d: &Data) -> Option<f64> {
+    match d {
+        Data::Float(f) => Some(*f),
+        Data::Int(i) => Some(*i as f64),
+        _ => None,
+    }
+}
+
+/// The index of the header cell `name`.
+pub fn column(header: &[Data], name: &str) -> usize {
+    header
+        .iter()
+        .position(|h| text(h) == name)
+        .unwrap_or_else(|| panic!("column {name} in {header:?}"))
 }
