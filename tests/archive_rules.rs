@@ -91,6 +91,14 @@ fn flags(out: &Path, rule: &str) -> Vec<std::collections::BTreeMap<String, Strin
         .collect()
 }
 
+/// 002 with a forged 2018 document before it (see [`as_2018`]).
+fn run_2018_and_2019(income_total_2018: Option<&str>) -> Run {
+    run_archive(&[
+        ("2018.txt", as_2018(income_total_2018).into_bytes()),
+        ("2019.txt", seed_text(SEED_2019).into_bytes()),
+    ])
+}
+
 fn income_total_flags(out: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
     flags(out, "CROSS_YEAR_MISMATCH")
         .into_iter()
@@ -102,10 +110,7 @@ fn income_total_flags(out: &Path) -> Vec<std::collections::BTreeMap<String, Stri
 fn cross_year_flags_a_prior_year_the_next_document_contradicts() {
     // The 2019 document says income grew by 201.92 to 384.30: the 2018 total was 182.38. The
     // forged 2018 document prints 384.30.
-    let run = run_archive(&[
-        ("2018.txt", as_2018(None).into_bytes()),
-        ("2019.txt", seed_text(SEED_2019).into_bytes()),
-    ]);
+    let run = run_2018_and_2019(None);
     let check = archive_check(&run.out, "CROSS_YEAR_MISMATCH");
     assert_eq!(check["status"], "ran", "{check}");
     let flagged = income_total_flags(&run.out);
@@ -124,10 +129,7 @@ fn cross_year_flags_a_prior_year_the_next_document_contradicts() {
 fn cross_year_passes_within_the_printed_precision_and_not_beyond() {
     // 384.30 − 201.92 is 182.38 ± 0.01 at two decimals: 182.37 is within, 182.36 is not.
     for (printed, expect_flag) in [("182.38", false), ("182.37", false), ("182.36", true)] {
-        let run = run_archive(&[
-            ("2018.txt", as_2018(Some(printed)).into_bytes()),
-            ("2019.txt", seed_text(SEED_2019).into_bytes()),
-        ]);
+        let run = run_2018_and_2019(Some(printed));
         assert_eq!(
             income_total_flags(&run.out).len(),
             usize::from(expect_flag),
