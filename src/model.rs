@@ -402,6 +402,18 @@ pub struct FactKey {
     pub aspect: Aspect,
 }
 
+impl FactKey {
+    /// The stated amount of a whole measure: no code, no item.
+    pub fn value_of(metric: &str) -> FactKey {
+        FactKey {
+            metric: MetricKey::new(metric),
+            code: None,
+            item: None,
+            aspect: Aspect::Value,
+        }
+    }
+}
+
 fn serialize_decimal_opt<S: Serializer>(v: &Option<Decimal>, s: S) -> Result<S::Ok, S::Error> {
     match v {
         Some(d) => s.collect_str(d),

@@ -193,6 +193,11 @@ impl Catalog {
         self.rules.iter().find(|r| r.id == id)
     }
 
+    /// The table signature with this id.
+    pub fn table(&self, id: &str) -> Option<&TableSignature> {
+        self.tables.iter().find(|t| t.id == id)
+    }
+
     /// The code table a code belongs to (经济分类 for 3xx, 功能分类 otherwise).
     pub fn codes_for(&self, code: &crate::model::Code) -> &CodeTable {
         if code.is_economic() {

@@ -5,7 +5,7 @@ use serde::Deserialize;
 
 use super::{parse_toml, CatalogError};
 use crate::ingest::normalize;
-use crate::model::Aspect;
+use crate::model::{Aspect, Kind};
 
 /// How a table is laid out; decides which reader in `extract::tables` applies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -58,8 +58,9 @@ pub struct IdentitySpec {
 pub struct TableSignature {
     pub id: String,
     pub name: String,
+    /// The set the table belongs to (`final` for 决算 tables, `budget` for 预算 ones).
     #[serde(default)]
-    pub kind: Option<String>,
+    pub kind: Option<Kind>,
     pub titles: Vec<String>,
     #[serde(default)]
     pub header: Vec<String>,

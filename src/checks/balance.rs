@@ -5,18 +5,12 @@
 use super::sums::check_identities;
 use super::tolerance::Interval;
 use super::{show, Doc, DocumentRule, Findings, Flag};
-use crate::model::{Aspect, Fact, FactKey, Kind, MetricKey, Source};
+use crate::model::{Fact, FactKey, Kind, Source};
 
 pub struct BalanceMismatch;
 
 fn prose_value<'a>(doc: &Doc<'a>, metric: &str) -> Option<&'a Fact> {
-    let key = FactKey {
-        metric: MetricKey::new(metric),
-        code: None,
-        item: None,
-        aspect: Aspect::Value,
-    };
-    let mut facts = doc.with_key(&key);
+    let mut facts = doc.with_key(&FactKey::value_of(metric));
     facts.find(|f| f.source == Source::Prose)
 }
 

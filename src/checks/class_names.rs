@@ -52,30 +52,30 @@ impl DocumentRule for OutdatedClassName {
                 );
             }
             // Prose and the document's own tables naming the code differently.
-            let table_names: Vec<&String> = doc
+            let table_name = doc
                 .report
                 .detail
                 .printed_codes
                 .iter()
-                .filter(|(c, _)| c == code)
-                .map(|(_, n)| n)
-                .collect();
-            if let Some(table_name) = table_names.first() {
-                let same = normalize::name_key(table_name) == normalize::name_key(&matched.name)
-                    || entry
-                        .matching_name(table_name)
-                        .is_some_and(|t| t.name == matched.name);
-                if !same && entry.matching_name(table_name).is_some() {
-                    out.flag(
-                        Flag::on(
-                            fact,
-                            format!(
-                                "科目{code}在正文称“{}”，在表中称“{table_name}”",
-                                matched.name
-                            ),
-                        )
-                        .expected_found(*table_name, &matched.name),
-                    );
+                .find(|(c, _)| c == code)
+                .map(|(_, n)| n);
+            if let Some(table_name) = table_name {
+                if let Some(in_table) = entry.matching_name(table_name) {
+                    let same = normalize::name_key(table_name)
+                        == normalize::name_key(&matched.name)
+                        || in_table.name == matched.name;
+                    if !same {
+                        out.flag(
+                            Flag::on(
+                                fact,
+                                format!(
+                                    "科目{code}在正文称“{}”，在表中称“{table_name}”",
+                                    matched.name
+                                ),
+                            )
+                            .expected_found(table_name, &matched.name),
+                        );
+                    }
                 }
             }
         }

@@ -3,25 +3,15 @@
 
 use super::archive::{ArchiveRule, ArchiveView};
 use super::tolerance::Interval;
-use super::{show, Doc, Findings, Flag};
-use crate::model::{Aspect, Fact, Source};
+use super::{nearest_value, show, Doc, Findings, Flag};
+use crate::model::{Aspect, Fact};
 
 pub struct CrossYearMismatch;
 
+/// The value `doc` prints for the measure of `like` (a printed change: always prose).
 fn printed_value<'a>(doc: &'a crate::analysis::Document, like: &Fact) -> Option<&'a Fact> {
     let key = Doc::key_with(like, Aspect::Value);
-    let candidates: Vec<&Fact> = doc
-        .report
-        .facts
-        .iter()
-        .filter(|f| f.key() == key && f.value.is_some())
-        .collect();
-    candidates
-        .iter()
-        .find(|f| f.location == like.location)
-        .or_else(|| candidates.iter().find(|f| f.source == Source::Prose))
-        .or_else(|| candidates.first())
-        .copied()
+    nearest_value(doc.report.facts.iter().filter(|f| f.key() == key), like)
 }
 
 impl ArchiveRule for CrossYearMismatch {

@@ -14,13 +14,6 @@ use crate::model::FactKey;
 
 pub struct DuplicateDocument;
 
-/// Fewer prose facts than this: the input is not the prose part.
-const MIN_PROSE_FACTS: usize = 5;
-
-fn prose_part(d: &Document) -> bool {
-    d.report.facts.iter().filter(|f| f.table.is_none()).count() >= MIN_PROSE_FACTS
-}
-
 /// Table facts of `d` in tables with signature `id`, by key.
 fn table_values(d: &Document, id: &str) -> BTreeMap<FactKey, rust_decimal::Decimal> {
     let indices: Vec<usize> = d
@@ -58,7 +51,7 @@ impl ArchiveRule for DuplicateDocument {
                     out.note(format!("{files} have identical content"));
                     continue;
                 }
-                if prose_part(a) && prose_part(b) {
+                if a.report.has_prose_part() && b.report.has_prose_part() {
                     let mut flag = Flag {
                         message: format!("同一部门、年度、类型有两份情况说明，内容不同：{files}"),
                         evidence: files.clone(),

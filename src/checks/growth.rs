@@ -5,18 +5,9 @@ use rust_decimal::Decimal;
 
 use super::tolerance::Interval;
 use super::{show, Doc, DocumentRule, Findings, Flag};
-use crate::model::{Aspect, Fact};
+use crate::model::Aspect;
 
 pub struct GrowthMismatch;
-
-fn prefer_line<'a>(candidates: impl Iterator<Item = &'a Fact>, near: &Fact) -> Option<&'a Fact> {
-    let all: Vec<&Fact> = candidates.filter(|f| f.value.is_some()).collect();
-    all.iter()
-        .find(|f| f.location == near.location)
-        .or_else(|| all.iter().find(|f| f.source == near.source))
-        .or_else(|| all.first())
-        .copied()
-}
 
 impl DocumentRule for GrowthMismatch {
     fn id(&self) -> &'static str {
@@ -27,8 +18,8 @@ impl DocumentRule for GrowthMismatch {
         let slack = doc.pct_slack();
         for pct in doc.facts().iter().filter(|f| f.aspect == Aspect::YoyPct) {
             let Some(stated) = pct.value else { continue };
-            let delta = prefer_line(doc.with_key(&Doc::key_with(pct, Aspect::YoyDelta)), pct);
-            let value = prefer_line(doc.with_key(&Doc::key_with(pct, Aspect::Value)), pct);
+            let delta = doc.value_near(&Doc::key_with(pct, Aspect::YoyDelta), pct);
+            let value = doc.value_near(&Doc::key_with(pct, Aspect::Value), pct);
             let (Some(delta), Some(value)) = (delta, value) else {
                 out.note(format!(
                     "{}: the growth rate's amount or change is not printed",

@@ -34,7 +34,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer};
 
 use crate::catalog::{catalog, RuleDef, Scope};
-use crate::extract::{CheckStatus, DocumentReport};
+use crate::extract::{CheckState, CheckStatus, DocumentReport};
 use crate::model::{Anomaly, Code, Fact, FactKey, Location, MetricKey, Severity};
 
 /// Per-run rule configuration: the `[rules]` table of a pipeline file.
@@ -250,15 +250,9 @@ impl<'a> Doc<'a> {
             .map(move |&i| &facts[i])
     }
 
-    /// The printed value for `key` that best matches `near`: same line, then prose, then any.
+    /// The printed value for `key` that best matches `near` (see [`nearest_value`]).
     pub fn value_near(&self, key: &FactKey, near: &Fact) -> Option<&'a Fact> {
-        let candidates: Vec<&Fact> = self.with_key(key).filter(|f| f.value.is_some()).collect();
-        candidates
-            .iter()
-            .find(|f| f.location == near.location)
-            .or_else(|| candidates.iter().find(|f| f.source == near.source))
-            .or_else(|| candidates.first())
-            .copied()
+        nearest_value(self.with_key(key), near)
     }
 
     /// A fact's key with another aspect.
@@ -268,6 +262,24 @@ impl<'a> Doc<'a> {
             ..fact.key()
         }
     }
+}
+
+/// Of `candidates` printed with a value, the one that best matches `near`: on the same line,
+/// else from the same source (prose or table), else the first.
+pub fn nearest_value<'a>(
+    candidates: impl IntoIterator<Item = &'a Fact>,
+    near: &Fact,
+) -> Option<&'a Fact> {
+    let candidates: Vec<&Fact> = candidates
+        .into_iter()
+        .filter(|f| f.value.is_some())
+        .collect();
+    candidates
+        .iter()
+        .find(|f| f.location == near.location)
+        .or_else(|| candidates.iter().find(|f| f.source == near.source))
+        .or_else(|| candidates.first())
+        .copied()
 }
 
 /// Every single-document rule, in catalog order.
@@ -338,7 +350,7 @@ pub(crate) fn run_rule(
     if !settings.enabled(&def.id) {
         let status = CheckStatus {
             rule: def.id.clone(),
-            status: "skipped".into(),
+            status: CheckState::Skipped,
             checked: 0,
             flagged: 0,
             reason: Some("disabled in the pipeline's [rules]".into()),
@@ -349,7 +361,11 @@ pub(crate) fn run_rule(
     check(&mut out);
     let status = CheckStatus {
         rule: def.id.clone(),
-        status: if out.checked > 0 { "ran" } else { "skipped" }.into(),
+        status: if out.checked > 0 {
+            CheckState::Ran
+        } else {
+            CheckState::Skipped
+        },
         checked: out.checked,
         flagged: out.flags.len(),
         reason: (!out.notes.is_empty())
@@ -379,7 +395,7 @@ fn run_rules(doc: &Doc<'_>) -> (Vec<Anomaly>, Vec<CheckStatus>) {
     for def in c.rules.iter().filter(|r| r.scope == Scope::Archive) {
         statuses.push(CheckStatus {
             rule: def.id.clone(),
-            status: "skipped".into(),
+            status: CheckState::Skipped,
             checked: 0,
             flagged: 0,
             reason: Some("compares documents: runs in `fiscal run` over the archive".into()),

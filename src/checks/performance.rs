@@ -14,15 +14,6 @@ use crate::model::{Aspect, Fact, FactKey, MetricKey, UnitKind};
 pub struct CoverageWithoutProjects;
 pub struct ProjectsWithoutTargets;
 
-fn key(metric: &str) -> FactKey {
-    FactKey {
-        metric: MetricKey::new(metric),
-        code: None,
-        item: None,
-        aspect: Aspect::Value,
-    }
-}
-
 /// The count a rate divides by: named after `/` in its printed formula
 /// (`覆盖率（实际编制…的项目/应编制…的项目）`), else the projects required to set targets.
 fn denominator(fact: &Fact) -> Result<MetricKey, String> {
@@ -64,7 +55,7 @@ impl DocumentRule for CoverageWithoutProjects {
                     continue;
                 }
             };
-            let Some(count) = doc.value_near(&key(metric.as_str()), rate) else {
+            let Some(count) = doc.value_near(&FactKey::value_of(metric.as_str()), rate) else {
                 out.note(format!("no {metric} printed for the coverage rate"));
                 continue;
             };
@@ -93,7 +84,7 @@ impl DocumentRule for ProjectsWithoutTargets {
 
     fn check(&self, doc: &Doc<'_>, out: &mut Findings) {
         let set = doc
-            .with_key(&key("performance.projects_set"))
+            .with_key(&FactKey::value_of("performance.projects_set"))
             .find(|f| f.value.is_some());
         let Some(set) = set else {
             out.note("no count of projects with performance targets is printed");
@@ -105,7 +96,10 @@ impl DocumentRule for ProjectsWithoutTargets {
             "expenditure.general_budget.project",
         ]
         .iter()
-        .find_map(|m| doc.with_key(&key(m)).find(|f| f.value.is_some()));
+        .find_map(|m| {
+            doc.with_key(&FactKey::value_of(m))
+                .find(|f| f.value.is_some())
+        });
         let Some(spending) = spending else {
             out.note("no project expenditure is printed");
             return;

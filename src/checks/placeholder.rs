@@ -7,6 +7,7 @@ use regex::Regex;
 
 use super::{Doc, DocumentRule, Findings, Flag};
 use crate::catalog::catalog;
+use crate::model::Location;
 
 pub struct Placeholder;
 
@@ -28,6 +29,21 @@ fn clause(line: &str, start: usize, end: usize) -> String {
         .find(|c| stops.contains(&c))
         .map_or(line.len(), |i| end + i);
     line[from..to].trim().to_string()
+}
+
+/// Flags every placeholder name printed in `text` at `location`.
+fn flag_names(text: &str, location: &Location, out: &mut Findings) {
+    out.checked += 1;
+    for m in name_pattern().find_iter(text) {
+        out.flag(Flag {
+            message: format!("名称以占位符“{}”列示，未填写部门名称", m.as_str()),
+            evidence: clause(text, m.start(), m.end()),
+            location: Some(location.clone()),
+            expected: Some("the department's name".into()),
+            found: Some(m.as_str().to_string()),
+            ..Flag::default()
+        });
+    }
 }
 
 impl DocumentRule for Placeholder {
@@ -73,30 +89,10 @@ impl DocumentRule for Placeholder {
             .iter()
             .filter(|(_, text)| !crate::ingest::sheet::is_narrative(text));
         for (location, text) in cells {
-            out.checked += 1;
-            for m in name_pattern().find_iter(text) {
-                out.flag(Flag {
-                    message: format!("名称以占位符“{}”列示，未填写部门名称", m.as_str()),
-                    evidence: clause(text, m.start(), m.end()),
-                    location: Some(location.clone()),
-                    expected: Some("the department's name".into()),
-                    found: Some(m.as_str().to_string()),
-                    ..Flag::default()
-                });
-            }
+            flag_names(text, location, out);
         }
         for line in &doc.report.detail.lines {
-            out.checked += 1;
-            for m in name_pattern().find_iter(&line.raw) {
-                out.flag(Flag {
-                    message: format!("名称以占位符“{}”列示，未填写部门名称", m.as_str()),
-                    evidence: clause(&line.raw, m.start(), m.end()),
-                    location: Some(line.location.clone()),
-                    expected: Some("the department's name".into()),
-                    found: Some(m.as_str().to_string()),
-                    ..Flag::default()
-                });
-            }
+            flag_names(&line.raw, &line.location, out);
         }
     }
 }

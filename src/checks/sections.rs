@@ -23,9 +23,6 @@ const REQUIRED: &[(&str, &[&str])] = &[
     ),
 ];
 
-/// Fewer prose facts than this: the document is not the explanation part.
-const MIN_PROSE_FACTS: usize = 5;
-
 impl DocumentRule for MissingSection {
     fn id(&self) -> &'static str {
         "MISSING_SECTION"
@@ -33,9 +30,8 @@ impl DocumentRule for MissingSection {
 
     fn check(&self, doc: &Doc<'_>, out: &mut Findings) {
         let lines = &doc.report.detail.lines;
-        let prose_facts = doc.facts().iter().filter(|f| f.table.is_none()).count();
         let who = doc.report.document.department.clone().unwrap_or_default();
-        if prose_facts >= MIN_PROSE_FACTS {
+        if doc.report.has_prose_part() {
             let text: String = lines.iter().map(|l| normalize::name_key(&l.text)).collect();
             for (what, words) in REQUIRED {
                 out.checked += 1;

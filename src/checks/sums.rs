@@ -239,22 +239,15 @@ fn parse_ref(r: &str) -> (&str, Option<&str>) {
     }
 }
 
-type Report<'d> = dyn Fn(&Doc<'d>, &Fact, &[&Fact], Decimal, Decimal, &mut Findings) + 'd;
-
 /// Checks the identities `select` picks from each recognized table's signature.
 pub(super) fn check_identities<'d>(
     doc: &Doc<'d>,
     out: &mut Findings,
     select: impl Fn(&TableSignature) -> &Vec<IdentitySpec>,
-    report: impl Fn(&Doc<'d>, &Fact, &[&Fact], Decimal, Decimal, &mut Findings) + 'd,
+    report: impl Fn(&Doc<'d>, &Fact, &[&Fact], Decimal, Decimal, &mut Findings),
 ) {
-    let report: &Report<'d> = &report;
     for (index, info) in doc.report.tables.iter().enumerate() {
-        let Some(signature) = info
-            .signature
-            .as_ref()
-            .and_then(|id| catalog().tables.iter().find(|t| &t.id == id))
-        else {
+        let Some(signature) = info.signature.as_ref().and_then(|id| catalog().table(id)) else {
             continue;
         };
         let facts: Vec<&Fact> = doc

@@ -9,7 +9,7 @@ use clap::ValueEnum;
 
 use crate::catalog::catalog;
 use crate::cmd::{code, exit};
-use crate::extract::{read_document, DocumentReport};
+use crate::extract::{read_document, CheckState, DocumentReport};
 use crate::model::Fact;
 
 /// Show the identity, facts, anomalies and tables read from one input file.
@@ -141,7 +141,7 @@ fn render_text(report: &DocumentReport) -> String {
     let skipped: Vec<_> = report
         .checks
         .iter()
-        .filter(|c| c.status == "skipped")
+        .filter(|c| c.status == CheckState::Skipped)
         .collect();
     let ran = report.checks.len() - skipped.len();
     let _ = writeln!(s, "\nchecks: {ran} ran, {} could not run", skipped.len());

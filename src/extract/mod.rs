@@ -48,14 +48,21 @@ pub struct DocumentReport {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CheckStatus {
     pub rule: String,
-    /// `ran` or `skipped`.
-    pub status: String,
+    pub status: CheckState,
     /// How many relations or facts the rule examined.
     pub checked: usize,
     pub flagged: usize,
     /// Why it could not run (or what it could not examine).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+}
+
+/// Whether a rule examined anything (`ran`) or could not (`skipped`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckState {
+    Ran,
+    Skipped,
 }
 
 /// The structure behind the facts: prose lines, lists, the codes the tables print.
@@ -89,6 +96,14 @@ impl DocumentReport {
     /// True when nothing at all could be read from the file.
     pub fn unreadable(&self) -> bool {
         !self.errors.is_empty() && self.encoding.is_none() && self.facts.is_empty()
+    }
+
+    /// True when the document carries the prose explanation (情况说明), not only tables: it
+    /// states at least a few figures outside tables.
+    pub fn has_prose_part(&self) -> bool {
+        /// Fewer prose facts than this: a title or a table note, not the explanation.
+        const MIN_PROSE_FACTS: usize = 5;
+        self.facts.iter().filter(|f| f.table.is_none()).count() >= MIN_PROSE_FACTS
     }
 }
 

@@ -19,6 +19,7 @@ use rust_xlsxwriter::{
 use super::labels::{self as l, L};
 use crate::analysis::{frames, Archive, InputStatus};
 use crate::catalog::{catalog, Scope};
+use crate::extract::CheckState;
 use crate::model::Severity;
 use crate::pipeline::{Language, Plan};
 
@@ -787,14 +788,14 @@ fn rules(wb: &mut Workbook, archive: &Archive, plan: &Plan, f: &Formats) -> Resu
                     d.report
                         .checks
                         .iter()
-                        .any(|c| c.rule == def.id && c.status == "skipped")
+                        .any(|c| c.rule == def.id && c.status == CheckState::Skipped)
                 })
                 .count(),
             Scope::Archive => usize::from(
                 archive
                     .archive_checks
                     .iter()
-                    .any(|c| c.rule == def.id && c.status == "skipped"),
+                    .any(|c| c.rule == def.id && c.status == CheckState::Skipped),
             ),
         };
         ws.write_number(r, 7, not_run as f64)?;

@@ -49,12 +49,8 @@ impl TableOutput {
         self.tables
             .iter()
             .filter_map(|t| t.signature.as_deref())
-            .filter_map(|id| catalog().tables.iter().find(|s| s.id == id))
-            .filter_map(|s| match s.kind.as_deref() {
-                Some("final") => Some(Kind::Final),
-                Some("budget") => Some(Kind::Budget),
-                _ => None,
-            })
+            .filter_map(|id| catalog().table(id))
+            .filter_map(|s| s.kind)
             .collect()
     }
 }
