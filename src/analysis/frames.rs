@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 
 use super::Document;
 use crate::catalog::catalog;
-use crate::model::Fact;
+use crate::model::{Fact, Kind};
 
 /// The finest scale kept in frames (元 amounts normalized to 万元 need 6; indicators a few more).
 const MAX_SCALE: u32 = 10;
@@ -62,8 +62,32 @@ pub fn i32_at(column: &Column, row: usize) -> Option<i32> {
     }
 }
 
-fn strings(name: &str, values: Vec<Option<String>>) -> Column {
-    Column::new(name.into(), values)
+/// A nullable text column: `f` of each row.
+fn text_col<T>(name: &str, rows: &[T], f: impl Fn(&T) -> Option<String>) -> Column {
+    Column::new(
+        name.into(),
+        rows.iter().map(f).collect::<Vec<Option<String>>>(),
+    )
+}
+
+/// A nullable year column: `f` of each row.
+fn year_col<T>(rows: &[T], f: impl Fn(&T) -> Option<i32>) -> Column {
+    Column::new(
+        "fiscal_year".into(),
+        rows.iter().map(f).collect::<Vec<Option<i32>>>(),
+    )
+}
+
+/// A count column: `f` of each row.
+fn count_col<T>(name: &str, rows: &[T], f: impl Fn(&T) -> usize) -> Column {
+    Column::new(
+        name.into(),
+        rows.iter().map(|r| f(r) as u32).collect::<Vec<u32>>(),
+    )
+}
+
+fn kind_text(kind: Option<Kind>) -> Option<String> {
+    kind.map(|k| k.as_str().to_string())
 }
 
 /// The fact table: one row per fact of every document.
@@ -75,43 +99,34 @@ pub fn facts(documents: &[Document]) -> PolarsResult<DataFrame> {
         .iter()
         .flat_map(|d| d.report.facts.iter().map(move |f| (d, f)))
         .collect();
-    let n = rows.len();
-    let text = |f: &dyn Fn(&Document, &Fact) -> Option<String>| -> Vec<Option<String>> {
-        rows.iter().map(|(d, x)| f(d, x)).collect()
-    };
     let columns = vec![
-        strings("doc_id", text(&|d, _| d.report.doc_id.clone())),
-        strings(
-            "department",
-            text(&|d, _| d.report.document.department.clone()),
-        ),
-        strings("department_key", text(&|d, _| Some(d.key.clone()))),
-        strings("region", text(&|d, _| d.report.document.region.clone())),
-        Column::new(
-            "fiscal_year".into(),
-            rows.iter()
-                .map(|(d, _)| d.report.document.fiscal_year)
-                .collect::<Vec<Option<i32>>>(),
-        ),
-        strings(
-            "kind",
-            text(&|d, _| d.report.document.kind.map(|k| k.as_str().to_string())),
-        ),
-        strings("metric", text(&|_, f| Some(f.metric.to_string()))),
-        strings("code", text(&|_, f| f.code.as_ref().map(|c| c.to_string()))),
-        strings("item", text(&|_, f| f.item.clone())),
-        strings("aspect", text(&|_, f| Some(f.aspect.as_str().to_string()))),
+        text_col("doc_id", &rows, |(d, _)| d.report.doc_id.clone()),
+        text_col("department", &rows, |(d, _)| {
+            d.report.document.department.clone()
+        }),
+        text_col("department_key", &rows, |(d, _)| Some(d.key.clone())),
+        text_col("region", &rows, |(d, _)| d.report.document.region.clone()),
+        year_col(&rows, |(d, _)| d.report.document.fiscal_year),
+        text_col("kind", &rows, |(d, _)| kind_text(d.report.document.kind)),
+        text_col("metric", &rows, |(_, f)| Some(f.metric.to_string())),
+        text_col("code", &rows, |(_, f)| {
+            f.code.as_ref().map(|c| c.to_string())
+        }),
+        text_col("item", &rows, |(_, f)| f.item.clone()),
+        text_col("aspect", &rows, |(_, f)| {
+            Some(f.aspect.as_str().to_string())
+        }),
         decimal_column(
             "value",
             &rows.iter().map(|(_, f)| f.value).collect::<Vec<_>>(),
         )?,
-        strings("unit", text(&|_, f| Some(f.unit.as_str().to_string()))),
-        strings("raw", text(&|_, f| Some(f.raw.clone()))),
-        strings("source", text(&|_, f| Some(f.source.to_string()))),
-        strings("file", text(&|d, _| Some(d.report.file.clone()))),
-        strings("location", text(&|_, f| Some(f.location.to_string()))),
+        text_col("unit", &rows, |(_, f)| Some(f.unit.as_str().to_string())),
+        text_col("raw", &rows, |(_, f)| Some(f.raw.clone())),
+        text_col("source", &rows, |(_, f)| Some(f.source.to_string())),
+        text_col("file", &rows, |(d, _)| Some(d.report.file.clone())),
+        text_col("location", &rows, |(_, f)| Some(f.location.to_string())),
     ];
-    DataFrame::new(n, columns)
+    DataFrame::new(rows.len(), columns)
 }
 
 /// One row per document: identity, counts.
@@ -119,35 +134,21 @@ pub fn facts(documents: &[Document]) -> PolarsResult<DataFrame> {
 /// # Errors
 /// As [`facts`].
 pub fn documents(documents: &[Document]) -> PolarsResult<DataFrame> {
-    let n = documents.len();
-    let col = |name: &str, f: &dyn Fn(&Document) -> Option<String>| {
-        strings(name, documents.iter().map(f).collect())
-    };
-    let count = |name: &str, f: &dyn Fn(&Document) -> u32| {
-        Column::new(name.into(), documents.iter().map(f).collect::<Vec<u32>>())
-    };
+    let docs = documents;
     DataFrame::new(
-        n,
+        docs.len(),
         vec![
-            col("doc_id", &|d| d.report.doc_id.clone()),
-            col("file", &|d| Some(d.report.file.clone())),
-            col("department", &|d| d.report.document.department.clone()),
-            col("department_key", &|d| Some(d.key.clone())),
-            col("region", &|d| d.report.document.region.clone()),
-            Column::new(
-                "fiscal_year".into(),
-                documents
-                    .iter()
-                    .map(|d| d.report.document.fiscal_year)
-                    .collect::<Vec<Option<i32>>>(),
-            ),
-            col("kind", &|d| {
-                d.report.document.kind.map(|k| k.as_str().to_string())
-            }),
-            col("encoding", &|d| d.report.encoding.clone()),
-            count("facts", &|d| d.report.facts.len() as u32),
-            count("tables", &|d| d.report.tables.len() as u32),
-            count("anomalies", &|d| d.report.anomalies.len() as u32),
+            text_col("doc_id", docs, |d| d.report.doc_id.clone()),
+            text_col("file", docs, |d| Some(d.report.file.clone())),
+            text_col("department", docs, |d| d.report.document.department.clone()),
+            text_col("department_key", docs, |d| Some(d.key.clone())),
+            text_col("region", docs, |d| d.report.document.region.clone()),
+            year_col(docs, |d| d.report.document.fiscal_year),
+            text_col("kind", docs, |d| kind_text(d.report.document.kind)),
+            text_col("encoding", docs, |d| d.report.encoding.clone()),
+            count_col("facts", docs, |d| d.report.facts.len()),
+            count_col("tables", docs, |d| d.report.tables.len()),
+            count_col("anomalies", docs, |d| d.report.anomalies.len()),
         ],
     )
 }
@@ -157,47 +158,42 @@ pub fn documents(documents: &[Document]) -> PolarsResult<DataFrame> {
 /// # Errors
 /// As [`facts`].
 pub fn anomalies(findings: &[super::Finding], documents: &[Document]) -> PolarsResult<DataFrame> {
-    let n = findings.len();
     let doc = |f: &super::Finding| f.document.and_then(|i| documents.get(i));
-    let col = |name: &str, g: &dyn Fn(&super::Finding) -> Option<String>| {
-        strings(name, findings.iter().map(g).collect())
-    };
+    let rows = findings;
     DataFrame::new(
-        n,
+        rows.len(),
         vec![
-            col("doc_id", &|f| doc(f).and_then(|d| d.report.doc_id.clone())),
-            col("department", &|f| {
+            text_col("doc_id", rows, |f| {
+                doc(f).and_then(|d| d.report.doc_id.clone())
+            }),
+            text_col("department", rows, |f| {
                 doc(f).and_then(|d| d.report.document.department.clone())
             }),
-            col("department_key", &|f| doc(f).map(|d| d.key.clone())),
-            Column::new(
-                "fiscal_year".into(),
-                findings
-                    .iter()
-                    .map(|f| doc(f).and_then(|d| d.report.document.fiscal_year))
-                    .collect::<Vec<Option<i32>>>(),
-            ),
-            col("kind", &|f| {
-                doc(f).and_then(|d| d.report.document.kind.map(|k| k.as_str().to_string()))
+            text_col("department_key", rows, |f| doc(f).map(|d| d.key.clone())),
+            year_col(rows, |f| doc(f).and_then(|d| d.report.document.fiscal_year)),
+            text_col("kind", rows, |f| {
+                kind_text(doc(f).and_then(|d| d.report.document.kind))
             }),
-            col("rule", &|f| Some(f.anomaly.rule.clone())),
-            col("severity", &|f| {
+            text_col("rule", rows, |f| Some(f.anomaly.rule.clone())),
+            text_col("severity", rows, |f| {
                 Some(f.anomaly.severity.as_str().to_string())
             }),
-            col("metric", &|f| {
+            text_col("metric", rows, |f| {
                 f.anomaly.metric.as_ref().map(|m| m.to_string())
             }),
-            col("code", &|f| f.anomaly.code.as_ref().map(|c| c.to_string())),
-            col("item", &|f| f.anomaly.item.clone()),
-            col("message", &|f| Some(f.anomaly.message.clone())),
-            col("evidence", &|f| Some(f.anomaly.evidence.clone())),
-            col("location", &|f| {
+            text_col("code", rows, |f| {
+                f.anomaly.code.as_ref().map(|c| c.to_string())
+            }),
+            text_col("item", rows, |f| f.anomaly.item.clone()),
+            text_col("message", rows, |f| Some(f.anomaly.message.clone())),
+            text_col("evidence", rows, |f| Some(f.anomaly.evidence.clone())),
+            text_col("location", rows, |f| {
                 f.anomaly.location.as_ref().map(|l| l.to_string())
             }),
-            col("expected", &|f| f.anomaly.expected.clone()),
-            col("found", &|f| f.anomaly.found.clone()),
-            col("difference", &|f| f.anomaly.difference.clone()),
-            col("file", &|f| doc(f).map(|d| d.report.file.clone())),
+            text_col("expected", rows, |f| f.anomaly.expected.clone()),
+            text_col("found", rows, |f| f.anomaly.found.clone()),
+            text_col("difference", rows, |f| f.anomaly.difference.clone()),
+            text_col("file", rows, |f| doc(f).map(|d| d.report.file.clone())),
         ],
     )
 }
@@ -207,31 +203,19 @@ pub fn anomalies(findings: &[super::Finding], documents: &[Document]) -> PolarsR
 /// # Errors
 /// As [`facts`].
 pub fn inputs(inputs: &[super::InputRow]) -> PolarsResult<DataFrame> {
-    let n = inputs.len();
-    let col = |name: &str, g: &dyn Fn(&super::InputRow) -> Option<String>| {
-        strings(name, inputs.iter().map(g).collect())
-    };
+    let rows = inputs;
     DataFrame::new(
-        n,
+        rows.len(),
         vec![
-            col("file", &|i| Some(i.file.clone())),
-            col("status", &|i| Some(i.status.as_str().to_string())),
-            col("encoding", &|i| i.encoding.clone()),
-            col("department", &|i| i.department.clone()),
-            Column::new(
-                "fiscal_year".into(),
-                inputs
-                    .iter()
-                    .map(|i| i.fiscal_year)
-                    .collect::<Vec<Option<i32>>>(),
-            ),
-            col("kind", &|i| i.kind.map(|k| k.as_str().to_string())),
-            Column::new(
-                "facts".into(),
-                inputs.iter().map(|i| i.facts as u32).collect::<Vec<u32>>(),
-            ),
-            col("tables", &|i| Some(i.tables.join("；"))),
-            col("errors", &|i| Some(i.errors.join("；"))),
+            text_col("file", rows, |i| Some(i.file.clone())),
+            text_col("status", rows, |i| Some(i.status.as_str().to_string())),
+            text_col("encoding", rows, |i| i.encoding.clone()),
+            text_col("department", rows, |i| i.department.clone()),
+            year_col(rows, |i| i.fiscal_year),
+            text_col("kind", rows, |i| kind_text(i.kind)),
+            count_col("facts", rows, |i| i.facts),
+            text_col("tables", rows, |i| Some(i.tables.join("；"))),
+            text_col("errors", rows, |i| Some(i.errors.join("；"))),
         ],
     )
 }

@@ -8,8 +8,6 @@ pub mod frames;
 pub mod statistics;
 pub mod trends;
 
-use std::collections::BTreeMap;
-
 use polars::prelude::DataFrame;
 
 use crate::catalog::catalog;
@@ -283,26 +281,16 @@ pub fn consolidate(
     };
     let (archive_findings, archive_checks) = checks::archive::check_archive(&view);
     findings.extend(archive_findings);
-    let order: BTreeMap<usize, (String, Option<i32>, Option<Kind>)> = documents
-        .iter()
-        .enumerate()
-        .map(|(i, d)| {
+    // Severity, then the document's department, year and kind, then input order (stable).
+    findings.sort_by_key(|f| {
+        let doc = f.document.and_then(|i| documents.get(i)).map(|d| {
             (
-                i,
-                (
-                    d.key.clone(),
-                    d.report.document.fiscal_year,
-                    d.report.document.kind,
-                ),
+                d.key.as_str(),
+                d.report.document.fiscal_year,
+                d.report.document.kind,
             )
-        })
-        .collect();
-    findings.sort_by(|a, b| {
-        let doc = |f: &Finding| f.document.and_then(|i| order.get(&i).cloned());
-        checks::severity_rank(a.anomaly.severity)
-            .cmp(&checks::severity_rank(b.anomaly.severity))
-            .then_with(|| doc(a).cmp(&doc(b)))
-            .then_with(|| a.document.cmp(&b.document))
+        });
+        (checks::severity_rank(f.anomaly.severity), doc, f.document)
     });
 
     let documents_frame = frames::documents(&documents)?;

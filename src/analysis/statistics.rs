@@ -107,8 +107,15 @@ struct Group {
     values: Vec<Decimal>,
 }
 
-/// The values of each group, in order.
-fn grouped(df: &DataFrame, keys: &[&str]) -> PolarsResult<Vec<Group>> {
+/// The values of each year × `keys` group of `lf`, in year-then-key order.
+fn grouped(lf: LazyFrame, keys: &[&str]) -> PolarsResult<Vec<Group>> {
+    let mut by: Vec<&str> = vec!["fiscal_year"];
+    by.extend_from_slice(keys);
+    let df = lf
+        .group_by_stable(by.iter().map(|k| col(*k)).collect::<Vec<_>>())
+        .agg([col("value")])
+        .sort(by, SortMultipleOptions::default())
+        .collect()?;
     let mut out = Vec::new();
     let values = df.column("value")?.list()?.clone();
     // Elements of a list of decimals come back as their i128 mantissas.
@@ -152,17 +159,8 @@ pub fn build(facts: &DataFrame) -> PolarsResult<Statistics> {
         vec![col("value").first()],
     );
 
-    let by_year = department_values
-        .clone()
-        .group_by_stable([col("fiscal_year"), col("kind"), col("metric")])
-        .agg([col("value")])
-        .sort(
-            ["fiscal_year", "kind", "metric"],
-            SortMultipleOptions::default(),
-        )
-        .collect()?;
     let mut rows = Vec::new();
-    for g in grouped(&by_year, &["kind", "metric"])? {
+    for g in grouped(department_values.clone(), &["kind", "metric"])? {
         let (Some(year), Some(s)) = (g.year, aggregate(g.values)) else {
             continue;
         };
@@ -178,16 +176,9 @@ pub fn build(facts: &DataFrame) -> PolarsResult<Statistics> {
         series_facts(facts, class_series()),
         "value",
         vec![col("value").first()],
-    )
-    .group_by_stable([col("fiscal_year"), col("kind"), col("metric"), col("code")])
-    .agg([col("value")])
-    .sort(
-        ["fiscal_year", "kind", "metric", "code"],
-        SortMultipleOptions::default(),
-    )
-    .collect()?;
+    );
     let mut class_totals = Vec::new();
-    for g in grouped(&classes, &["kind", "metric", "code"])? {
+    for g in grouped(classes, &["kind", "metric", "code"])? {
         let Some(year) = g.year else { continue };
         class_totals.push(ClassTotal {
             fiscal_year: year,
@@ -199,27 +190,24 @@ pub fn build(facts: &DataFrame) -> PolarsResult<Statistics> {
         });
     }
 
-    let budget = department_values
-        .clone()
-        .filter(col("kind").eq(lit("budget")))
-        .select([
-            col("department_key"),
-            col("metric"),
-            col("fiscal_year"),
-            col("value").alias("budget"),
-        ]);
-    let executed = department_values
-        .filter(col("kind").eq(lit("final")))
-        .select([
-            col("department_key"),
-            col("metric"),
-            col("fiscal_year"),
-            col("value").alias("actual"),
-        ])
+    // One department-year's value of one kind, as column `name`.
+    let of_kind = |kind: &str, name: &str| {
+        department_values
+            .clone()
+            .filter(col("kind").eq(lit(kind)))
+            .select([
+                col("department_key"),
+                col("metric"),
+                col("fiscal_year"),
+                col("value").alias(name),
+            ])
+    };
+    let on = [col("department_key"), col("metric"), col("fiscal_year")];
+    let executed = of_kind("final", "actual")
         .join(
-            budget,
-            [col("department_key"), col("metric"), col("fiscal_year")],
-            [col("department_key"), col("metric"), col("fiscal_year")],
+            of_kind("budget", "budget"),
+            on.clone(),
+            on,
             JoinArgs::new(JoinType::Inner),
         )
         .sort(

@@ -39,11 +39,9 @@ pub struct TrendRow {
 impl TrendRow {
     /// The change from the previous year to the latest, in %, when both years are present.
     pub fn yoy_pct(&self) -> Option<Decimal> {
-        let mut it = self.points.iter().rev();
-        let (y1, last) = it.next()?;
-        let (y0, prev) = it.next()?;
-        (*y1 == y0 + 1 && !prev.value.is_zero())
-            .then(|| ((last.value - prev.value) / prev.value * Decimal::ONE_HUNDRED).round_dp(2))
+        let latest = *self.points.keys().next_back()?;
+        let (year, change) = self.changes().pop()?;
+        (year == latest).then(|| change.round_dp(2))
     }
 
     /// Compound annual growth rate over the span, as a fraction (a display ratio: the n-th root
@@ -143,32 +141,28 @@ pub fn build(facts: &DataFrame) -> PolarsResult<Trends> {
         .collect()?;
 
     let mut rows: BTreeMap<Key, TrendRow> = BTreeMap::new();
-    let mut names: BTreeMap<Key, (i32, String)> = BTreeMap::new();
     let dept = values.column("department")?;
     for (i, key, y, v) in keyed_rows(&values)? {
-        let printed = str_at(dept, i).unwrap_or_default();
-        let name = names.entry(key.clone()).or_insert((y, printed.clone()));
-        if y >= name.0 {
-            *name = (y, printed);
-        }
         let (k, kind, metric, code) = key.clone();
-        rows.entry(key)
-            .or_insert_with(|| TrendRow {
-                department_key: k,
-                department: String::new(),
-                kind,
-                metric,
-                code: (!code.is_empty()).then_some(code),
-                points: BTreeMap::new(),
-            })
-            .points
-            .insert(
-                y,
-                TrendPoint {
-                    value: v,
-                    derived: false,
-                },
-            );
+        let row = rows.entry(key).or_insert_with(|| TrendRow {
+            department_key: k,
+            department: String::new(),
+            kind,
+            metric,
+            code: (!code.is_empty()).then_some(code),
+            points: BTreeMap::new(),
+        });
+        // The name as printed in the latest year.
+        if row.points.keys().next_back().is_none_or(|&last| y >= last) {
+            row.department = str_at(dept, i).unwrap_or_default();
+        }
+        row.points.insert(
+            y,
+            TrendPoint {
+                value: v,
+                derived: false,
+            },
+        );
     }
     let delta = implied.column("delta")?;
     for (i, key, y, v) in keyed_rows(&implied)? {
@@ -179,11 +173,6 @@ pub fn build(facts: &DataFrame) -> PolarsResult<Trends> {
             value: v - d,
             derived: true,
         });
-    }
-    for (key, row) in rows.iter_mut() {
-        if let Some((_, name)) = names.get(key) {
-            row.department = name.clone();
-        }
     }
     let mut years: Vec<i32> = rows
         .values()

@@ -307,10 +307,10 @@ fn departments(
     order.sort_by_key(|&i| {
         let d = &archive.documents[i];
         (
-            d.key.clone(),
+            d.key.as_str(),
             d.report.document.fiscal_year,
             d.report.document.kind,
-            d.report.file.clone(),
+            d.report.file.as_str(),
         )
     });
     let mut r = 1;
