@@ -53,6 +53,14 @@ pub fn str_at(column: &Column, row: usize) -> Option<String> {
     }
 }
 
+/// The text of a string or year cell at `row`, if any.
+pub fn text_at(column: &Column, row: usize) -> Option<String> {
+    match column.dtype() {
+        DataType::Int32 | DataType::Int64 => i32_at(column, row).map(|v| v.to_string()),
+        _ => str_at(column, row),
+    }
+}
+
 /// The i32 at `row`, if any.
 pub fn i32_at(column: &Column, row: usize) -> Option<i32> {
     match column.get(row).ok()? {

@@ -42,6 +42,11 @@ pub enum InputStatus {
 /// Counts per value, sorted by value.
 pub type Counts = Vec<(String, usize)>;
 
+/// The count of `key` in `counts` (0 when absent).
+pub fn count_of(counts: &Counts, key: &str) -> usize {
+    counts.iter().find(|(k, _)| k == key).map_or(0, |(_, n)| *n)
+}
+
 impl Archive {
     /// Anomaly counts by severity and by rule, from the anomaly frame.
     ///

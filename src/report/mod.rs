@@ -10,10 +10,10 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
-use polars::prelude::{ParquetWriter, StatisticsOptions};
+use polars::prelude::{ParquetWriter, PolarsResult, StatisticsOptions};
 use serde::Serialize;
 
-use crate::analysis::{Archive, InputStatus};
+use crate::analysis::{count_of, frames, Archive, InputStatus};
 use crate::extract::CheckStatus;
 use crate::model::Severity;
 use crate::pipeline::{Outputs, Plan};
@@ -74,9 +74,9 @@ pub fn csv_field(s: &str) -> String {
     }
 }
 
-fn anomalies_csv(archive: &Archive) -> String {
-    let mut out = String::from("\u{FEFF}");
-    let header = [
+/// The anomaly frame as CSV (UTF-8 with BOM, so Excel reads the Chinese), without doc_id.
+fn anomalies_csv(archive: &Archive) -> PolarsResult<String> {
+    const COLUMNS: [&str; 16] = [
         "severity",
         "rule",
         "department",
@@ -94,42 +94,23 @@ fn anomalies_csv(archive: &Archive) -> String {
         "difference",
         "file",
     ];
-    out.push_str(&header.join(","));
+    let df = &archive.anomalies_frame;
+    let columns = COLUMNS
+        .iter()
+        .map(|c| df.column(c))
+        .collect::<PolarsResult<Vec<_>>>()?;
+    let mut out = String::from("\u{FEFF}");
+    out.push_str(&COLUMNS.join(","));
     out.push('\n');
-    for x in &archive.findings {
-        let a = &x.anomaly;
-        let doc = x.document.and_then(|i| archive.documents.get(i));
-        let id = doc.map(|d| &d.report.document);
-        let fields = [
-            a.severity.as_str().to_string(),
-            a.rule.clone(),
-            id.and_then(|i| i.department.clone()).unwrap_or_default(),
-            doc.map(|d| d.key.clone()).unwrap_or_default(),
-            id.and_then(|i| i.fiscal_year)
-                .map(|y| y.to_string())
-                .unwrap_or_default(),
-            id.and_then(|i| i.kind)
-                .map(|k| k.as_str().to_string())
-                .unwrap_or_default(),
-            a.metric.as_ref().map(|m| m.to_string()).unwrap_or_default(),
-            a.code.as_ref().map(|c| c.to_string()).unwrap_or_default(),
-            a.item.clone().unwrap_or_default(),
-            a.message.clone(),
-            a.evidence.clone(),
-            a.location
-                .as_ref()
-                .map(|l| l.to_string())
-                .unwrap_or_default(),
-            a.expected.clone().unwrap_or_default(),
-            a.found.clone().unwrap_or_default(),
-            a.difference.clone().unwrap_or_default(),
-            doc.map(|d| d.report.file.clone()).unwrap_or_default(),
-        ];
-        let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+    for i in 0..df.height() {
+        let line: Vec<String> = columns
+            .iter()
+            .map(|c| csv_field(&frames::text_at(c, i).unwrap_or_default()))
+            .collect();
         out.push_str(&line.join(","));
         out.push('\n');
     }
-    out
+    Ok(out)
 }
 
 fn parquet(archive: &Archive) -> Result<Vec<u8>, String> {
@@ -171,14 +152,10 @@ pub struct FailedInput {
 impl RunSummary {
     pub fn new(archive: &Archive, plan: &Plan) -> RunSummary {
         let (by_severity, by_rule) = archive.anomaly_counts().unwrap_or_default();
-        let mut anomalies = BTreeMap::new();
-        for s in [Severity::Error, Severity::Warning, Severity::Info] {
-            let n = by_severity
-                .iter()
-                .find(|(k, _)| k == s.as_str())
-                .map_or(0, |(_, n)| *n);
-            anomalies.insert(s.as_str(), n);
-        }
+        let anomalies = [Severity::Error, Severity::Warning, Severity::Info]
+            .map(|s| (s.as_str(), count_of(&by_severity, s.as_str())))
+            .into_iter()
+            .collect();
         let by_rule: BTreeMap<String, usize> = by_rule.into_iter().collect();
         RunSummary {
             tool: "fiscal-archive",
@@ -250,7 +227,8 @@ pub fn write_all(
     write_atomic(&o.workbook, &book)?;
     let pq = parquet(archive).map_err(|e| out_err(&o.parquet, e))?;
     write_atomic(&o.parquet, &pq)?;
-    write_atomic(&o.anomalies_csv, anomalies_csv(archive).as_bytes())?;
+    let csv = anomalies_csv(archive).map_err(|e| out_err(&o.anomalies_csv, e))?;
+    write_atomic(&o.anomalies_csv, csv.as_bytes())?;
     let json = serde_json::to_string_pretty(summary).map_err(|e| out_err(&o.run_json, e))? + "\n";
     write_atomic(&o.run_json, json.as_bytes())?;
     Ok(())

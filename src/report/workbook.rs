@@ -17,7 +17,7 @@ use rust_xlsxwriter::{
 };
 
 use super::labels::{self as l, L};
-use crate::analysis::{frames, Archive, InputStatus};
+use crate::analysis::{count_of, frames, Archive, InputStatus};
 use crate::catalog::{catalog, Scope};
 use crate::extract::CheckState;
 use crate::model::Severity;
@@ -102,6 +102,20 @@ fn header(
         ws.set_column_width(c, *width)?;
     }
     ws.set_freeze_panes(row + 1, 0)?;
+    Ok(())
+}
+
+/// A header row inside a sheet (a second table under the first): labels only.
+fn header_row(
+    ws: &mut Worksheet,
+    f: &Formats,
+    row: u32,
+    labels: &[L],
+    lang: Language,
+) -> Result<(), XlsxError> {
+    for (c, label) in labels.iter().enumerate() {
+        ws.write_string_with_format(row, c as u16, label.get(lang), &f.header)?;
+    }
     Ok(())
 }
 
@@ -194,43 +208,40 @@ fn overview(
         .filter(|i| i.status == InputStatus::Failed)
         .collect();
     let by_status = archive.input_counts().unwrap_or_default();
-    let status_count = |s: InputStatus| {
-        by_status
-            .iter()
-            .find(|(k, _)| k == s.as_str())
-            .map_or(0, |(_, n)| *n)
-    };
     let mut departments: Vec<&str> = archive.documents.iter().map(|d| d.key.as_str()).collect();
     departments.sort_unstable();
     departments.dedup();
-    let rows: Vec<(L, String)> = vec![
+    let pipeline = plan
+        .pipeline
+        .as_ref()
+        .map_or("—".into(), |p| p.display().to_string());
+    let texts = [
         (l::GENERATED_AT, generated.to_string()),
-        (
-            l::PIPELINE,
-            plan.pipeline
-                .as_ref()
-                .map_or("—".into(), |p| p.display().to_string()),
-        ),
-        (l::INPUT_FILES, archive.inputs.len().to_string()),
-        (l::DOCUMENTS, archive.documents.len().to_string()),
-        (l::DEPARTMENTS_N, departments.len().to_string()),
-        (l::FACTS, archive.facts.height().to_string()),
+        (l::PIPELINE, pipeline),
+    ];
+    let counts = [
+        (l::INPUT_FILES, archive.inputs.len()),
+        (l::DOCUMENTS, archive.documents.len()),
+        (l::DEPARTMENTS_N, departments.len()),
+        (l::FACTS, archive.facts.height()),
         (
             l::FAILED_INPUTS,
-            status_count(InputStatus::Failed).to_string(),
+            count_of(&by_status, InputStatus::Failed.as_str()),
         ),
         (
             l::FILTERED_INPUTS,
-            status_count(InputStatus::Filtered).to_string(),
+            count_of(&by_status, InputStatus::Filtered.as_str()),
         ),
     ];
     let mut r = 1;
-    for (label, value) in rows {
+    for (label, value) in texts {
         ws.write_string(r, 0, label.get(lang))?;
-        match value.parse::<f64>() {
-            Ok(n) if !value.contains(':') => ws.write_number(r, 1, n)?,
-            _ => ws.write_string(r, 1, clip(&value))?,
-        };
+        ws.write_string(r, 1, clip(&value))?;
+        r += 1;
+    }
+    for (label, n) in counts {
+        ws.write_string(r, 0, label.get(lang))?;
+        ws.write_number(r, 1, n as f64)?;
         r += 1;
     }
     filter(ws, 0, r - 1, 2)?;
@@ -239,10 +250,7 @@ fn overview(
     ws.write_string_with_format(r, 0, l::ANOMALIES_BY_SEVERITY.get(lang), &f.title)?;
     r += 1;
     for s in [Severity::Error, Severity::Warning, Severity::Info] {
-        let n = by_severity
-            .iter()
-            .find(|(k, _)| k == s.as_str())
-            .map_or(0, |(_, n)| *n);
+        let n = count_of(&by_severity, s.as_str());
         ws.write_string_with_format(r, 0, l::severity(s, lang), f.severity(s))?;
         ws.write_number(r, 1, n as f64)?;
         r += 1;
@@ -561,20 +569,21 @@ fn statistics(
     r += 1;
     ws.write_string_with_format(r, 0, l::CLASS_TOTALS.get(lang), &f.title)?;
     r += 1;
-    for (c, label) in [
-        l::YEAR,
-        l::KIND,
-        l::MEASURE,
-        l::CODE,
-        l::CODE_NAME,
-        l::DEPARTMENT_COUNT,
-        l::TOTAL,
-    ]
-    .iter()
-    .enumerate()
-    {
-        ws.write_string_with_format(r, c as u16, label.get(lang), &f.header)?;
-    }
+    header_row(
+        ws,
+        f,
+        r,
+        &[
+            l::YEAR,
+            l::KIND,
+            l::MEASURE,
+            l::CODE,
+            l::CODE_NAME,
+            l::DEPARTMENT_COUNT,
+            l::TOTAL,
+        ],
+        lang,
+    )?;
     r += 1;
     for t in &stats.class_totals {
         ws.write_number(r, 0, f64::from(t.fiscal_year))?;
@@ -590,19 +599,20 @@ fn statistics(
     r += 1;
     ws.write_string_with_format(r, 0, l::EXECUTION.get(lang), &f.title)?;
     r += 1;
-    for (c, label) in [
-        l::IDENTITY,
-        l::YEAR,
-        l::METRIC,
-        l::BUDGET,
-        l::ACTUAL,
-        l::EXECUTION_PCT,
-    ]
-    .iter()
-    .enumerate()
-    {
-        ws.write_string_with_format(r, c as u16, label.get(lang), &f.header)?;
-    }
+    header_row(
+        ws,
+        f,
+        r,
+        &[
+            l::IDENTITY,
+            l::YEAR,
+            l::METRIC,
+            l::BUDGET,
+            l::ACTUAL,
+            l::EXECUTION_PCT,
+        ],
+        lang,
+    )?;
     r += 1;
     if stats.execution.is_empty() {
         ws.write_string(r, 0, l::NONE_YET.get(lang))?;
@@ -735,6 +745,7 @@ fn rules(wb: &mut Workbook, archive: &Archive, plan: &Plan, f: &Formats) -> Resu
     ];
     header(ws, f, 0, &cols, lang)?;
     let settings = &plan.rules;
+    let (_, by_rule) = archive.anomaly_counts().unwrap_or_default();
     let mut r = 1;
     for def in &catalog().rules {
         let severity = settings.severity(def);
@@ -774,12 +785,7 @@ fn rules(wb: &mut Workbook, archive: &Archive, plan: &Plan, f: &Formats) -> Resu
                 "—"
             },
         )?;
-        let flagged = archive
-            .findings
-            .iter()
-            .filter(|x| x.anomaly.rule == def.id)
-            .count();
-        ws.write_number(r, 6, flagged as f64)?;
+        ws.write_number(r, 6, count_of(&by_rule, &def.id) as f64)?;
         let not_run = match def.scope {
             Scope::Document => archive
                 .documents
@@ -808,7 +814,7 @@ fn rules(wb: &mut Workbook, archive: &Archive, plan: &Plan, f: &Formats) -> Resu
 /// The workbook as bytes.
 ///
 /// # Errors
-/// A message from rust_xlsxwriter or polars_excel_writer.
+/// A message from rust_xlsxwriter or polars.
 pub fn build(
     archive: &Archive,
     plan: &Plan,
