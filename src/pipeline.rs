@@ -35,9 +35,10 @@ pub struct InputsSection {
 }
 
 fn default_include() -> Vec<String> {
-    ["**/*.txt", "**/*.xlsx", "**/*.xlsm", "**/*.xls", "**/*.ods"]
-        .map(str::to_string)
-        .to_vec()
+    crate::extract::INPUT_EXTENSIONS
+        .iter()
+        .map(|e| format!("**/*.{e}"))
+        .collect()
 }
 
 impl Default for InputsSection {

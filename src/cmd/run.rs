@@ -18,7 +18,7 @@ use crate::report::{self, RunSummary};
 /// Read every input of a pipeline, check it, and write the consolidated workbook with
 /// facts.parquet, anomalies.csv and run.json. The command line overrides the pipeline file.
 ///
-/// Exit status: 0 ok; 1 the run failed (bad pipeline, unwritable output); 2 usage error;
+/// Exit status: 0 ok; 1 the run failed (unwritable output); 2 bad usage or pipeline file;
 /// 3 finished, but some inputs failed or the --fail-on threshold was reached.
 ///
 /// Examples:

@@ -227,13 +227,11 @@ pub fn identify(
         .into_iter()
         .next()
         .or_else(|| looks_like_org(file_stem).then(|| file_stem.to_string()));
-    let cells = grids.iter().flat_map(|g| {
-        g.caption
-            .iter()
-            .chain(g.rows.iter().flat_map(|r| r.cells.iter()))
-            .filter(|c| !c.merged && !c.is_empty() && c.text.chars().count() <= 60)
-            .map(|c| c.text.as_str())
-    });
+    let cells = grids
+        .iter()
+        .flat_map(Grid::printed_cells)
+        .filter(|c| c.text.chars().count() <= 60)
+        .map(|c| c.text.as_str());
     let (fiscal_year, kind) = year_and_kind(
         lines.iter().map(|l| l.text.as_str()).chain(cells),
         table_kinds,

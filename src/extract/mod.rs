@@ -137,15 +137,22 @@ pub fn read_document(path: &Path) -> DocumentReport {
         "txt" | "text" | "" => read_text_bytes(&file, &bytes),
         "xlsx" | "xlsm" | "xls" | "ods" => read_sheet_bytes(&file, &bytes),
         other => {
+            let known: Vec<String> = INPUT_EXTENSIONS.iter().map(|e| format!(".{e}")).collect();
             report.errors.push(error(
                 "unsupported",
-                format!("{file}: .{other} is not an input type (.txt, .xlsx, .xlsm, .xls, .ods)"),
+                format!(
+                    "{file}: .{other} is not an input type ({})",
+                    known.join(", ")
+                ),
                 None,
             ));
             report
         }
     }
 }
+
+/// The file extensions `read_document` reads: parsed text, then workbooks.
+pub const INPUT_EXTENSIONS: [&str; 5] = ["txt", "xlsx", "xlsm", "xls", "ods"];
 
 /// Reads a workbook from its bytes; sheets that fail alone are reported, the rest is kept.
 pub fn read_sheet_bytes(file: &str, bytes: &[u8]) -> DocumentReport {
@@ -237,12 +244,7 @@ pub fn extract(lines: Vec<text::ProseLine>, grids: Vec<Grid>, file_stem: &str) -
     // Text cells of tables, for checks that read names (PLACEHOLDER's 某部门, XX（部门）).
     let cells = grids
         .iter()
-        .flat_map(|g| {
-            g.caption
-                .iter()
-                .chain(g.rows.iter().flat_map(|r| r.cells.iter()))
-        })
-        .filter(|c| !c.merged && !c.is_empty())
+        .flat_map(Grid::printed_cells)
         .map(|c| (c.location.clone(), c.raw.trim().to_string()))
         .collect();
     Extraction {

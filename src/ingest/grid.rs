@@ -79,3 +79,13 @@ pub struct Grid {
     pub caption: Vec<Cell>,
     pub rows: Vec<Row>,
 }
+
+impl Grid {
+    /// The non-empty cells printed in themselves (not merged-region copies): caption, then rows.
+    pub fn printed_cells(&self) -> impl Iterator<Item = &Cell> {
+        self.caption
+            .iter()
+            .chain(self.rows.iter().flat_map(|r| r.cells.iter()))
+            .filter(|c| !c.merged && !c.is_empty())
+    }
+}

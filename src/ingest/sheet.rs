@@ -137,7 +137,7 @@ pub fn read(bytes: &[u8]) -> Result<SheetDocument, SheetError> {
     if is_encrypted_ooxml(bytes) {
         return Err(SheetError::Password);
     }
-    let mut book = open_workbook_auto_from_rs(Cursor::new(bytes.to_vec())).map_err(|e| {
+    let mut book = open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| {
         if bytes.starts_with(b"PK\x03\x04") {
             // A zip (xlsx, ods) that cannot be opened has lost its end: the central directory.
             match classify(e) {
