@@ -16,6 +16,15 @@ pub enum Scope {
     Archive,
 }
 
+impl Scope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Document => "document",
+            Scope::Archive => "archive",
+        }
+    }
+}
+
 /// One rule as catalogued.
 #[derive(Clone, Debug, Deserialize)]
 pub struct RuleDef {

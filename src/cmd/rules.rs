@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::catalog::{catalog, Scope};
+use crate::catalog::catalog;
 use crate::cmd::{code, exit};
 
 /// List every anomaly rule: id, severity, scope, description and the thresholds in force.
@@ -40,12 +40,17 @@ pub fn run(args: Args) -> ExitCode {
             let thresholds: serde_json::Map<String, serde_json::Value> = r
                 .thresholds
                 .iter()
-                .map(|t| (t.clone(), settings.threshold(t).normalize().to_string().into()))
+                .map(|t| {
+                    (
+                        t.clone(),
+                        settings.threshold(t).normalize().to_string().into(),
+                    )
+                })
                 .collect();
             serde_json::json!({
                 "rule": r.id,
                 "severity": settings.severity(r).as_str(),
-                "scope": match r.scope { Scope::Document => "document", Scope::Archive => "archive" },
+                "scope": r.scope.as_str(),
                 "enabled": settings.enabled(&r.id),
                 "description_zh": r.zh,
                 "description_en": r.en,

@@ -751,15 +751,7 @@ fn rules(wb: &mut Workbook, archive: &Archive, plan: &Plan, f: &Formats) -> Resu
         let severity = settings.severity(def);
         text(ws, r, 0, &def.id)?;
         ws.write_string_with_format(r, 1, l::severity(severity, lang), f.severity(severity))?;
-        text(
-            ws,
-            r,
-            2,
-            match def.scope {
-                Scope::Document => "document",
-                Scope::Archive => "archive",
-            },
-        )?;
+        text(ws, r, 2, def.scope.as_str())?;
         text(
             ws,
             r,
