@@ -20,7 +20,7 @@ use super::labels::{self as l, L};
 use crate::analysis::{count_of, frames, Archive, InputStatus};
 use crate::catalog::{catalog, Scope};
 use crate::extract::CheckState;
-use crate::model::Severity;
+use crate::model::{Kind, Severity};
 use crate::pipeline::{Language, Plan};
 
 /// Excel's last row index (1,048,576 rows).
@@ -129,6 +129,25 @@ fn text(ws: &mut Worksheet, row: u32, col: u16, s: &str) -> Result<(), XlsxError
         ws.write_string(row, col, clip(s))?;
     }
     Ok(())
+}
+
+/// A fiscal year as a number cell (empty when unknown).
+fn year(ws: &mut Worksheet, row: u32, col: u16, y: Option<i32>) -> Result<(), XlsxError> {
+    if let Some(y) = y {
+        ws.write_number(row, col, f64::from(y))?;
+    }
+    Ok(())
+}
+
+/// 预算/决算 (budget/final) in the workbook's language.
+fn kind(
+    ws: &mut Worksheet,
+    row: u32,
+    col: u16,
+    k: Option<Kind>,
+    lang: Language,
+) -> Result<(), XlsxError> {
+    text(ws, row, col, k.map_or("", |k| l::kind(k.as_str(), lang)))
 }
 
 fn amount(
@@ -328,10 +347,8 @@ fn departments(
         text(ws, r, 0, id.department.as_deref().unwrap_or_default())?;
         text(ws, r, 1, &doc.key)?;
         text(ws, r, 2, id.region.as_deref().unwrap_or_default())?;
-        if let Some(y) = id.fiscal_year {
-            ws.write_number(r, 3, f64::from(y))?;
-        }
-        text(ws, r, 4, id.kind.map_or("", |k| l::kind(k.as_str(), lang)))?;
+        year(ws, r, 3, id.fiscal_year)?;
+        kind(ws, r, 4, id.kind, lang)?;
         for (j, m) in headlines.iter().enumerate() {
             let value = doc
                 .report
@@ -498,10 +515,8 @@ fn anomalies(
         if let Some(d) = doc {
             let id = &d.report.document;
             text(ws, r, 2, id.department.as_deref().unwrap_or(&d.key))?;
-            if let Some(y) = id.fiscal_year {
-                ws.write_number(r, 3, f64::from(y))?;
-            }
-            text(ws, r, 4, id.kind.map_or("", |k| l::kind(k.as_str(), lang)))?;
+            year(ws, r, 3, id.fiscal_year)?;
+            kind(ws, r, 4, id.kind, lang)?;
             text(ws, r, 14, &d.report.file)?;
         }
         ws.write_string_with_format(r, 5, clip(&a.message), &f.wrap)?;
@@ -717,10 +732,8 @@ fn inputs(wb: &mut Workbook, archive: &Archive, plan: &Plan, f: &Formats) -> Res
         ws.write_string_with_format(r, 1, i.status.as_str(), status_format)?;
         text(ws, r, 2, i.encoding.as_deref().unwrap_or_default())?;
         text(ws, r, 3, i.department.as_deref().unwrap_or_default())?;
-        if let Some(y) = i.fiscal_year {
-            ws.write_number(r, 4, f64::from(y))?;
-        }
-        text(ws, r, 5, i.kind.map_or("", |k| l::kind(k.as_str(), lang)))?;
+        year(ws, r, 4, i.fiscal_year)?;
+        kind(ws, r, 5, i.kind, lang)?;
         ws.write_number(r, 6, i.facts as f64)?;
         text(ws, r, 7, &i.tables.join("；"))?;
         text(ws, r, 8, &i.errors.join("；"))?;
