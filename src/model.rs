@@ -288,7 +288,15 @@ impl Serialize for Unit {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Location {
     Line(u32),
-    Cell { sheet: String, cell: String },
+    /// A line of a page: page text (pages separated by form feeds) and PDFs, both 1-based.
+    Page {
+        page: u32,
+        line: u32,
+    },
+    Cell {
+        sheet: String,
+        cell: String,
+    },
 }
 
 impl Location {
@@ -296,7 +304,7 @@ impl Location {
     pub fn line(&self) -> Option<u32> {
         match self {
             Location::Line(n) => Some(*n),
-            Location::Cell { .. } => None,
+            Location::Page { .. } | Location::Cell { .. } => None,
         }
     }
 }
@@ -305,6 +313,7 @@ impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Location::Line(n) => write!(f, "line {n}"),
+            Location::Page { page, line } => write!(f, "page {page}, line {line}"),
             Location::Cell { sheet, cell } => write!(f, "{sheet}!{cell}"),
         }
     }

@@ -42,6 +42,10 @@ pub struct PanelSpec {
     /// Metric template for rows naming a function class (`一、一般公共服务支出`).
     #[serde(default)]
     pub function_rows: Option<String>,
+    /// The value columns as printed left to right, for page text whose rows do not say which
+    /// column a number is in (headers as in `columns`); default: `columns` in order.
+    #[serde(default)]
+    pub sequence: Vec<String>,
 }
 
 /// An identity a table must satisfy: `total = Σ parts`. A reference is a metric, or
@@ -64,6 +68,9 @@ pub struct TableSignature {
     pub titles: Vec<String>,
     #[serde(default)]
     pub header: Vec<String>,
+    /// Further sets of header words, any of which recognizes the table without a title.
+    #[serde(default)]
+    pub alt_headers: Vec<Vec<String>>,
     pub layout: Layout,
     #[serde(default)]
     pub panels: Vec<PanelSpec>,
@@ -79,6 +86,15 @@ pub struct TableSignature {
     /// Balance identities checked by BALANCE_MISMATCH.
     #[serde(default)]
     pub balances: Vec<IdentitySpec>,
+    /// The value columns as printed left to right (headers as in `columns`), one list per
+    /// template variant, for page text whose rows do not say which column a number is in;
+    /// default: `columns` in order, one per metric and aspect.
+    #[serde(default)]
+    pub sequences: Vec<Vec<String>>,
+    /// Columns most documents leave empty (上缴上级支出, 经营支出): a number is placed there only
+    /// when no other placement fits the table's identities.
+    #[serde(default)]
+    pub rare: Vec<String>,
 }
 
 fn aspect_opt<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Aspect>, D::Error> {
@@ -131,6 +147,13 @@ pub(super) fn load(
         }
         t.titles = t.titles.iter().map(|s| key(s)).collect();
         t.header = t.header.iter().map(|s| key(s)).collect();
+        for h in &mut t.alt_headers {
+            *h = h.iter().map(|s| key(s)).collect();
+        }
+        for seq in &mut t.sequences {
+            *seq = seq.iter().map(|s| key(s)).collect();
+        }
+        t.rare = t.rare.iter().map(|s| key(s)).collect();
         for (label, _) in &mut t.rows {
             *label = key(label);
         }
@@ -144,6 +167,7 @@ pub(super) fn load(
             for c in &mut p.columns {
                 c.header = key(&c.header);
             }
+            p.sequence = p.sequence.iter().map(|s| key(s)).collect();
         }
     }
     Ok(tables)

@@ -320,11 +320,12 @@ pub fn sort_anomalies(anomalies: &mut [Anomaly]) {
     });
 }
 
-fn location_order(l: &Option<Location>) -> (u8, u32, String) {
+fn location_order(l: &Option<Location>) -> (u8, u32, u32, String) {
     match l {
-        Some(Location::Line(n)) => (0, *n, String::new()),
-        Some(Location::Cell { sheet, cell }) => (1, 0, format!("{sheet}!{cell}")),
-        None => (2, 0, String::new()),
+        Some(Location::Line(n)) => (0, *n, 0, String::new()),
+        Some(Location::Page { page, line }) => (0, *page, *line, String::new()),
+        Some(Location::Cell { sheet, cell }) => (1, 0, 0, format!("{sheet}!{cell}")),
+        None => (2, 0, 0, String::new()),
     }
 }
 

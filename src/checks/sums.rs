@@ -169,8 +169,8 @@ fn check_table_hierarchies(doc: &Doc<'_>, out: &mut Findings) {
                 .push(f);
         }
     }
-    for ((_, _, _), column) in columns {
-        if column.iter().any(|f| f.value.is_none()) {
+    for ((table, metric, _), column) in columns {
+        if column.iter().any(|f| f.value.is_none()) || incomplete(doc, table, metric) {
             continue;
         }
         let coded: Vec<&Fact> = column
@@ -227,6 +227,14 @@ fn check_table_hierarchies(doc: &Doc<'_>, out: &mut Findings) {
     }
 }
 
+/// True when page text left numbers of `metric`'s column in table `table` unplaced.
+pub(super) fn incomplete(doc: &Doc<'_>, table: usize, metric: &str) -> bool {
+    doc.report
+        .tables
+        .get(table)
+        .is_some_and(|t| t.incomplete.iter().any(|m| m == metric))
+}
+
 fn is_child(child: &Code, parent: &Code) -> bool {
     child.as_str().len() == parent.as_str().len() + 2 && child.is_descendant_of(parent)
 }
@@ -256,6 +264,15 @@ pub(super) fn check_identities<'d>(
             .filter(|f| f.table == Some(index))
             .collect();
         for identity in select(signature) {
+            let touches_incomplete = std::iter::once(&identity.total)
+                .chain(&identity.parts)
+                .any(|r| incomplete(doc, index, parse_ref(r).0));
+            if touches_incomplete {
+                out.note(
+                    "numbers of the table's page text could not all be placed in their columns",
+                );
+                continue;
+            }
             let (total_metric, total_code) = parse_ref(&identity.total);
             let totals = facts.iter().copied().filter(|f| {
                 f.metric.as_str() == total_metric

@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 
 use crate::catalog::catalog;
 use crate::ingest::grid::Grid;
-use crate::ingest::{decode, sheet, text};
+use crate::ingest::{decode, pagetext, sheet, text};
 use crate::model::{Anomaly, Fact, Identity, InputError};
 use codebook::CodeBook;
 use prose::Unmapped;
@@ -228,7 +228,11 @@ pub struct Extraction {
 
 /// Extracts identity and facts from decoded text.
 pub fn extract_text(decoded: &str) -> Extraction {
-    let doc = text::split(decoded);
+    let doc = if pagetext::is_page_text(decoded) {
+        pagetext::split(decoded)
+    } else {
+        text::split(decoded)
+    };
     extract(doc.lines, doc.grids, "")
 }
 

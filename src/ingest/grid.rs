@@ -78,6 +78,10 @@ pub struct Grid {
     /// Prose lines printed just before a text block (its title, e.g. `收入支出决算总表`).
     pub caption: Vec<Cell>,
     pub rows: Vec<Row>,
+    /// Rows are printed lines cut into tokens at spaces (page text): the cells are in reading
+    /// order, empty cells are not printed, and columns are not known. The table recognizer
+    /// aligns such rows to the columns of the table it recognizes.
+    pub tokens: bool,
 }
 
 impl Grid {

@@ -5,5 +5,6 @@
 pub mod decode;
 pub mod grid;
 pub mod normalize;
+pub mod pagetext;
 pub mod sheet;
 pub mod text;

@@ -12,7 +12,6 @@ use std::io::Cursor;
 use calamine::{open_workbook_auto_from_rs, Data, Dimensions, Reader, Sheets};
 
 use crate::ingest::grid::{Cell, Grid, Row};
-use crate::ingest::normalize;
 use crate::ingest::text::ProseLine;
 use crate::model::Location;
 
@@ -227,12 +226,8 @@ pub fn read(bytes: &[u8]) -> Result<SheetDocument, SheetError> {
                         continue;
                     }
                     ordinal += 1;
-                    doc.lines.push(ProseLine {
-                        number: ordinal,
-                        location: cell.location.clone(),
-                        raw: line.to_string(),
-                        text: normalize::fold(line),
-                    });
+                    doc.lines
+                        .push(ProseLine::single(ordinal, cell.location.clone(), line));
                 }
             }
         }
@@ -240,6 +235,7 @@ pub fn read(bytes: &[u8]) -> Result<SheetDocument, SheetError> {
             name,
             caption: Vec::new(),
             rows,
+            tokens: false,
         });
     }
     if doc.grids.is_empty() && !doc.problems.is_empty() {

@@ -18,6 +18,31 @@ pub struct ProseLine {
     pub location: Location,
     pub raw: String,
     pub text: String,
+    /// Where each further printed line of a statement wrapped over several lines begins:
+    /// (char index in `text`, location). Empty for a statement printed on one line.
+    pub breaks: Vec<(usize, Location)>,
+}
+
+impl ProseLine {
+    /// A statement printed on one line.
+    pub fn single(number: u32, location: Location, raw: &str) -> ProseLine {
+        ProseLine {
+            number,
+            location,
+            raw: raw.to_string(),
+            text: normalize::fold(raw),
+            breaks: Vec::new(),
+        }
+    }
+
+    /// Where the character at `index` was printed.
+    pub fn location_at(&self, index: usize) -> &Location {
+        self.breaks
+            .iter()
+            .rev()
+            .find(|(start, _)| *start <= index)
+            .map_or(&self.location, |(_, l)| l)
+    }
 }
 
 /// A text document split into prose and grids.
@@ -51,6 +76,7 @@ pub fn split(text: &str) -> TextDocument {
                     name: "text".to_string(),
                     caption: recent.clone(),
                     rows: Vec::new(),
+                    tokens: false,
                 });
             }
         } else if line.trim().is_empty() {
@@ -67,12 +93,8 @@ pub fn split(text: &str) -> TextDocument {
                 doc.grids.push(grid);
                 recent.clear();
             }
-            doc.lines.push(ProseLine {
-                number,
-                location: location.clone(),
-                raw: line.to_string(),
-                text: normalize::fold(line),
-            });
+            doc.lines
+                .push(ProseLine::single(number, location.clone(), line));
             recent.push(Cell::new(line, location));
             if recent.len() > CAPTION_LINES {
                 recent.remove(0);

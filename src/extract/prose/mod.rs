@@ -168,7 +168,7 @@ fn connector_regex() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     re(
         &R,
-        r"其中包括|具体包括|主要包括|分项目如下|明细如下|其中|包括|包含",
+        r"其中包括|具体包括|主要包括|主要用于以下(?:几个)?方面|用于以下(?:几个)?方面|分项目如下|明细如下|其中|包括|包含",
     )
 }
 
@@ -201,6 +201,24 @@ fn direction_regex() -> &'static Regex {
     )
 }
 
+/// `年初预算为`, `预算数为`: the budget of a measure, at the end of a label.
+fn budget_phrase_regex() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    re(
+        &R,
+        r"(?:年初预算数?|全年预算数?|调整预算数?|预算数)\s*(?:为|是)?\s*$",
+    )
+}
+
+/// `支出决算为`, `决算数为`: the amount spent, at the end of a label.
+fn actual_phrase_regex() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    re(
+        &R,
+        r"(?:支出决算数?|决算数|实际支出|全年执行数|执行数)\s*(?:为|是)?\s*$",
+    )
+}
+
 fn budget_comparison_regex() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     re(&R, r"(?:与|比|较)(?:年初)?预算(?:数)?|预算数")
@@ -223,6 +241,8 @@ fn class_path_regex() -> &'static Regex {
 struct Line {
     number: u32,
     location: Location,
+    /// Where a statement wrapped over printed lines continues (char index, location).
+    breaks: Vec<(usize, Location)>,
     folded: Vec<char>,
     raw: Vec<char>,
     /// Paren depth of each char (content of `(…)` is one deeper than the parens).
@@ -275,6 +295,7 @@ impl Line {
         Line {
             number: line.number,
             location: line.location.clone(),
+            breaks: line.breaks.clone(),
             folded,
             raw,
             depth,
@@ -284,6 +305,15 @@ impl Line {
             marker,
             marker_end,
         }
+    }
+
+    /// Where the character at `index` was printed.
+    fn location_at(&self, index: usize) -> Location {
+        self.breaks
+            .iter()
+            .rev()
+            .find(|(start, _)| *start <= index)
+            .map_or_else(|| self.location.clone(), |(_, l)| l.clone())
     }
 
     fn level(&self) -> u8 {
@@ -394,6 +424,10 @@ struct Reader<'a> {
     section_major: String,
     section_minor: String,
     previous_line: Option<u32>,
+    /// The document is a final account: `年初预算为X` states the budget of the measure.
+    final_account: bool,
+    /// The previous mention: (line, sentence, attributed).
+    last_mention: Option<(u32, u32, bool)>,
     out: ProseOutput,
 }
 
@@ -419,6 +453,8 @@ pub fn extract(lines: &[ProseLine], identity: &Identity, codes: &CodeBook<'_>) -
         section_major: String::new(),
         section_minor: String::new(),
         previous_line: None,
+        final_account: identity.kind == Some(crate::model::Kind::Final),
+        last_mention: None,
         out: ProseOutput::default(),
     };
     for line in lines {
@@ -457,6 +493,8 @@ struct LabelParts {
     /// For shares: the part after 占.
     basis: Option<(usize, usize)>,
     negative: bool,
+    /// `支出决算为X`: the amount of the measure named before, not a new one.
+    inherit: bool,
 }
 
 impl Reader<'_> {
@@ -584,11 +622,10 @@ impl Reader<'_> {
             return;
         };
         let inline = frame.line == line.number;
-        let has_inline = list.children.iter().any(|&c| {
-            facts
-                .get(c)
-                .is_some_and(|f| f.location == Location::Line(frame.line))
-        });
+        let has_inline = list
+            .children
+            .iter()
+            .any(|&c| facts.get(c).is_some_and(|f| f.line == Some(frame.line)));
         if !inline && has_inline {
             return;
         }
@@ -611,7 +648,9 @@ impl Reader<'_> {
             if f.line == line.number {
                 f.sentence == sentence && line.within_group(group, f.group)
             } else if level > 0 {
-                level > f.level
+                // Numbered lines break down a list whose connector ended its line
+                // (`其中：` / `1.…`), not one that was already listed inline.
+                level > f.level && f.at_line_end
             } else {
                 f.at_line_end && self.previous_line == Some(f.line)
             }
@@ -635,6 +674,7 @@ impl Reader<'_> {
                     subject: (from, at(b)),
                     basis: Some((after, to)),
                     negative: false,
+                    inherit: false,
                 });
             }
             if let Some(m) = completion_regex().find(&label) {
@@ -643,10 +683,33 @@ impl Reader<'_> {
                     subject: (from, at(m.start())),
                     basis: None,
                     negative: false,
+                    inherit: false,
                 });
             }
         }
         let trimmed = label.trim_end();
+        // Final accounts: `年初预算为X万元，支出决算为Y万元` — the budget and the amount spent of
+        // the measure named before (or in front of the phrase).
+        if self.final_account && !percent {
+            if let Some(m) = budget_phrase_regex().find(trimmed) {
+                return Some(LabelParts {
+                    aspect: Aspect::Budget,
+                    subject: (from, at(m.start())),
+                    basis: None,
+                    negative: false,
+                    inherit: true,
+                });
+            }
+            if let Some(m) = actual_phrase_regex().find(trimmed) {
+                return Some(LabelParts {
+                    aspect: Aspect::Value,
+                    subject: (from, at(m.start())),
+                    basis: None,
+                    negative: false,
+                    inherit: true,
+                });
+            }
+        }
         if let Some(c) = direction_regex().captures(trimmed) {
             let verb = c.get(1).map_or("", |m| m.as_str());
             let negative = matches!(verb, "减少" | "降低" | "下降" | "降幅" | "减幅" | "减");
@@ -664,6 +727,7 @@ impl Reader<'_> {
                 subject: (from, at(subject_end)),
                 basis: None,
                 negative,
+                inherit: false,
             });
         }
         Some(LabelParts {
@@ -671,6 +735,7 @@ impl Reader<'_> {
             subject: (from, to),
             basis: None,
             negative: false,
+            inherit: false,
         })
     }
 
@@ -704,7 +769,20 @@ impl Reader<'_> {
             Key::new(line, start, end)
         });
 
+        let sentence = line.sentence.get(m.start).copied().unwrap_or(0);
+        let after_unattributed = self.last_mention == Some((line.number, sentence, false));
         let target = match parts.aspect {
+            Aspect::Value if parts.inherit => {
+                let key = Key::new(line, parts.subject.0, parts.subject.1);
+                self.resolve(
+                    &key,
+                    mention_depth,
+                    Some(m.unit.kind()),
+                    frame.as_ref(),
+                    topic.as_ref(),
+                )
+                .or_else(|| self.subject.clone())
+            }
             Aspect::Value => {
                 let key = Key::new(line, parts.subject.0, parts.subject.1);
                 let named = self.resolve(
@@ -732,18 +810,27 @@ impl Reader<'_> {
                     )
                 }
             }
-            _ => self.subject_of(
-                line,
-                parts.subject,
-                mention_depth,
-                frame.as_ref(),
-                topic.as_ref(),
-            ),
+            _ => {
+                let key = Key::new(line, parts.subject.0, parts.subject.1);
+                let named = self.resolve(&key, mention_depth, None, frame.as_ref(), topic.as_ref());
+                // `“一般公共服务”306.90万元，占1.61%`: a share of an amount nobody could name
+                // is not the share of the measure named before.
+                if named.is_none() && after_unattributed {
+                    None
+                } else {
+                    named.or_else(|| self.subject.clone())
+                }
+            }
         };
 
         let Some(target) = target else {
+            self.last_mention = Some((
+                line.number,
+                line.sentence.get(m.start).copied().unwrap_or(0),
+                false,
+            ));
             self.out.unmapped.push(Unmapped {
-                location: line.location.clone(),
+                location: line.location_at(m.start),
                 raw: m.raw.clone(),
                 label: label_raw,
             });
@@ -752,6 +839,7 @@ impl Reader<'_> {
         if parts.aspect == Aspect::YoyDelta && target.unit != m.unit.kind() {
             return;
         }
+        self.last_mention = Some((line.number, sentence, true));
         let basis = parts.basis.and_then(|(s, e)| {
             let key = Key::new(line, s, e);
             self.resolve(&key, mention_depth, None, frame.as_ref(), None)
@@ -779,7 +867,7 @@ impl Reader<'_> {
             unit,
             raw: m.raw.clone(),
             source: Source::Prose,
-            location: line.location.clone(),
+            location: line.location_at(m.start),
             printed: m.value,
             printed_unit: m.unit,
             label: label_raw,
@@ -898,7 +986,10 @@ impl Reader<'_> {
 
     fn resolve_class_path(&self, key: &Key, frame: Option<&Frame>) -> Option<Target> {
         let c = class_path_regex().captures(&key.text)?;
-        let (class, kuan, xiang) = (&c[1], &c[2], &c[3]);
+        // `18“社会保障和就业支出（类）…`: an item number printed without its point.
+        let class =
+            c[1].trim_start_matches(|ch: char| ch.is_ascii_digit() || ch == '.' || ch == '、');
+        let (kuan, xiang) = (&c[2], &c[3]);
         let metric = frame
             .map(|f| f.parent.metric.clone())
             .unwrap_or_else(|| MetricKey::new("expenditure.total"));
@@ -1125,7 +1216,7 @@ impl Reader<'_> {
             unit,
             raw: line.raw_text(start, end),
             source: Source::Prose,
-            location: line.location.clone(),
+            location: line.location_at(start),
             printed: Some(Decimal::ZERO),
             printed_unit: unit,
             label: line.raw_text(from, start).trim().to_string(),

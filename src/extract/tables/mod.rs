@@ -8,6 +8,7 @@
 //! yield nothing; only a printed `0`/`0.00` is zero. Amounts follow the table's own unit line
 //! (`金额单位：万元`, `单位：元`) and are normalized to 万元.
 
+pub mod align;
 mod labeled;
 mod matrix;
 mod panels;
@@ -41,6 +42,20 @@ pub struct TableInfo {
     /// The printed unit of amounts.
     pub unit: String,
     pub facts: usize,
+    /// Metrics of columns where page text did not show which column a number is in: their
+    /// numbers were left out, so sums over them cannot be checked.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub incomplete: Vec<String>,
+    /// How many printed numbers were left out for that reason.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub unplaced: usize,
+    /// What the reader had to decide or could not use (`unit inferred`, `not read: …`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl TableOutput {
@@ -346,25 +361,48 @@ pub fn signature_for_title(key: &str) -> Option<&'static TableSignature> {
         .map(|(t, _)| t)
 }
 
-/// The signature whose header words all appear in the first rows, most words first.
+/// The rows above a table's first row of data: where its header words are.
+fn header_rows(rows: &[Row]) -> &[Row] {
+    let is_data = |r: &Row| {
+        let numbers = r
+            .non_empty()
+            .filter(|(_, c)| matches!(parse_cell(&c.text), CellValue::Number(_)))
+            .count();
+        let first_is_code = r
+            .non_empty()
+            .next()
+            .is_some_and(|(_, c)| Code::parse(&c.text).is_some());
+        numbers >= 2 && !is_column_number_row(r) || first_is_code
+    };
+    let end = rows
+        .iter()
+        .take(12)
+        .position(is_data)
+        .unwrap_or(rows.len().min(12));
+    &rows[..end]
+}
+
+/// The signature whose header words (any of its sets) all appear in the header rows, most
+/// words first.
 fn signature_for_header(rows: &[Row]) -> Option<&'static TableSignature> {
     // Header words are short labels; narrative cells that mention them are not headers.
-    let text: String = rows
+    let text: String = header_rows(rows)
         .iter()
-        .take(10)
         .flat_map(|r| r.cells.iter().map(Cell::key))
         .filter(|k| k.chars().count() <= 30)
         .collect();
     catalog()
         .tables
         .iter()
-        .filter(|t| !t.header.is_empty() && t.header.iter().all(|w| text.contains(w.as_str())))
-        .max_by_key(|t| {
-            (
-                t.header.len(),
-                t.header.iter().map(String::len).sum::<usize>(),
-            )
+        .flat_map(|t| {
+            std::iter::once(&t.header)
+                .chain(t.alt_headers.iter())
+                .filter(|h| !h.is_empty())
+                .map(move |h| (t, h))
         })
+        .filter(|(_, words)| words.iter().all(|w| text.contains(w.as_str())))
+        .max_by_key(|(_, words)| (words.len(), words.iter().map(String::len).sum::<usize>()))
+        .map(|(t, _)| t)
 }
 
 fn table_number(rows: &[Row]) -> Option<String> {
@@ -377,25 +415,29 @@ fn table_number(rows: &[Row]) -> Option<String> {
     })
 }
 
-/// The unit line of a table (`金额单位：万元`, `单位：元`); 万元 when none is printed.
-fn table_unit(rows: &[Row]) -> Unit {
+/// The unit line of a table (`金额单位：万元`, `单位：元`) in its caption or first rows.
+fn table_unit(caption: &[Cell], rows: &[Row]) -> Option<Unit> {
     static RE: OnceLock<Regex> = OnceLock::new();
     let re = RE.get_or_init(|| Regex::new(r"单位\s*[:：]?\s*(万元|亿元|元)").expect("static"));
-    rows.iter()
-        .take(8)
-        .find_map(|r| {
-            r.cells
-                .iter()
-                .find_map(|c| re.captures(&c.key()).and_then(|m| Unit::parse(&m[1])))
-        })
-        .unwrap_or(Unit::WanYuan)
+    caption
+        .iter()
+        .chain(rows.iter().take(8).flat_map(|r| r.cells.iter()))
+        .find_map(|c| re.captures(&c.key()).and_then(|m| Unit::parse(&m[1])))
 }
 
-/// Reads every table of the grids.
-pub fn extract(grids: &[Grid]) -> TableOutput {
-    let mut out = TableOutput::default();
+/// A stretch of rows that is one table, or the continuation of the table before it.
+struct Segment {
+    rows: Vec<Row>,
+    title: Option<(&'static TableSignature, String)>,
+    caption: Vec<Cell>,
+    /// Token rows of page text (see [`Grid::tokens`]).
+    tokens: bool,
+}
+
+/// Cuts every grid at its title rows; the caption titles a grid's first table.
+fn segments(grids: &[Grid]) -> Vec<Segment> {
+    let mut out = Vec::new();
     for grid in grids {
-        // Title rows cut the grid into tables; the caption titles the first one.
         let mut starts: Vec<(usize, Option<(&'static TableSignature, String)>)> = Vec::new();
         let caption = grid
             .caption
@@ -419,35 +461,143 @@ pub fn extract(grids: &[Grid]) -> TableOutput {
             if rows.iter().all(Row::is_blank) {
                 continue;
             }
-            read_table(rows, title.clone(), &mut out);
+            out.push(Segment {
+                rows: rows.to_vec(),
+                title: title.clone(),
+                caption: if n == 0 {
+                    grid.caption.clone()
+                } else {
+                    Vec::new()
+                },
+                tokens: grid.tokens,
+            });
         }
     }
     out
 }
 
-fn read_table(
-    rows: &[Row],
+/// A table assembled from one or more segments.
+struct Assembled {
+    rows: Vec<Row>,
     title: Option<(&'static TableSignature, String)>,
-    out: &mut TableOutput,
-) {
+    caption: Vec<Cell>,
+    tokens: bool,
+    signature: Option<(&'static TableSignature, &'static str)>,
+    width: usize,
+}
+
+/// True when a segment without a title of its own continues `table` (a page break): it
+/// prints data, and any header it repeats is that table's.
+fn continues(table: &Assembled, segment: &Segment) -> bool {
+    let Some((signature, _)) = table.signature else {
+        return false;
+    };
+    if segment.title.is_some() || segment.tokens != table.tokens {
+        return false;
+    }
+    if !matches!(
+        signature.layout,
+        Layout::Matrix | Layout::Panels | Layout::Summary | Layout::Labeled
+    ) {
+        return false;
+    }
+    let repeats_other = signature_for_header(&segment.rows).is_some_and(|s| s.id != signature.id);
+    let has_data = segment.rows.iter().any(|r| {
+        r.non_empty().any(|(_, c)| {
+            matches!(
+                parse_cell(&c.text),
+                CellValue::Number(_) | CellValue::Placeholder
+            )
+        })
+    });
+    let width = segment
+        .rows
+        .iter()
+        .map(|r| r.cells.len())
+        .max()
+        .unwrap_or(0);
+    !repeats_other && has_data && (segment.tokens || width <= table.width + 1)
+}
+
+/// Reads every table of the grids.
+pub fn extract(grids: &[Grid]) -> TableOutput {
+    let mut out = TableOutput::default();
+    let mut tables: Vec<Assembled> = Vec::new();
+    for segment in segments(grids) {
+        let signature = match &segment.title {
+            Some((s, _)) => Some((*s, "title")),
+            None => signature_for_header(&segment.rows).map(|s| (s, "header")),
+        };
+        if signature.is_none() {
+            if let Some(last) = tables.last_mut() {
+                if continues(last, &segment) {
+                    let width = segment
+                        .rows
+                        .iter()
+                        .map(|r| r.cells.len())
+                        .max()
+                        .unwrap_or(0);
+                    last.width = last.width.max(width);
+                    last.rows.extend(segment.rows);
+                    continue;
+                }
+            }
+        } else if let (Some(last), None) = (tables.last_mut(), &segment.title) {
+            // A header repeated on the next page, without its title.
+            if last.signature.map(|(s, _)| s.id.as_str()) == signature.map(|(s, _)| s.id.as_str())
+                && continues(last, &segment)
+            {
+                last.rows.extend(segment.rows);
+                continue;
+            }
+        }
+        let width = segment
+            .rows
+            .iter()
+            .map(|r| r.cells.len())
+            .max()
+            .unwrap_or(0);
+        tables.push(Assembled {
+            rows: segment.rows,
+            title: segment.title,
+            caption: segment.caption,
+            tokens: segment.tokens,
+            signature,
+            width,
+        });
+    }
+    for table in tables {
+        read_table(table, &mut out);
+    }
+    out
+}
+
+fn read_table(table: Assembled, out: &mut TableOutput) {
+    let Assembled {
+        rows,
+        title,
+        caption,
+        tokens,
+        signature,
+        ..
+    } = table;
     // A title over no row of several cells is a contents entry or a caption, not a table.
-    if !rows.iter().any(|r| r.printed().count() >= 2) {
+    if !tokens && !rows.iter().any(|r| r.printed().count() >= 2) {
         return;
     }
-    let location = rows
+    let location = caption
         .iter()
-        .find_map(|r| r.non_empty().next().map(|(_, c)| c.location.clone()))
+        .map(|c| c.location.clone())
+        .chain(
+            rows.iter()
+                .filter_map(|r| r.non_empty().next().map(|(_, c)| c.location.clone())),
+        )
+        .next()
         .unwrap_or(Location::Line(0));
-    let (signature, recognized_by) = match &title {
-        Some((s, _)) => (Some(*s), Some("title")),
-        None => match signature_for_header(rows) {
-            Some(s) => (Some(s), Some("header")),
-            None => (None, None),
-        },
-    };
-    let number = table_number(rows);
-    let unit = table_unit(rows);
-    let Some(signature) = signature else {
+    let number = table_number(&rows);
+    let printed_unit = table_unit(&caption, &rows);
+    let unit = printed_unit.unwrap_or(Unit::WanYuan);
+    let Some((signature, recognized_by)) = signature else {
         // Only grids that look like tables (two rows of several cells) are listed.
         let tabular = rows.iter().filter(|r| r.printed().count() >= 2).count() >= 2;
         if !tabular {
@@ -468,12 +618,22 @@ fn read_table(
             location,
             unit: unit.as_str().to_string(),
             facts: 0,
+            incomplete: Vec::new(),
+            unplaced: 0,
+            note: None,
         });
         return;
     };
+    let (rows, incomplete, unplaced) = if tokens {
+        let aligned = align::align(&rows, signature);
+        let incomplete = incomplete_metrics(signature, &aligned.uncertain);
+        (aligned.rows, incomplete, aligned.unplaced)
+    } else {
+        (rows, Vec::new(), 0)
+    };
     let source = Source::Table(number.clone().unwrap_or_else(|| signature.name.clone()));
-    let table = Table {
-        rows,
+    let view = Table {
+        rows: &rows,
         signature,
         unit,
         source,
@@ -481,23 +641,140 @@ fn read_table(
     };
     let before = out.facts.len();
     match signature.layout {
-        Layout::Summary => summary::read(&table, out),
-        Layout::Matrix => matrix::read(&table, out),
-        Layout::Panels => panels::read(&table, out),
-        Layout::Labeled => labeled::read(&table, out),
-        Layout::ProjectTargets => performance::read_project_targets(&table, out),
-        Layout::OverallTargets => performance::read_overall_targets(&table, out),
-        Layout::SelfEvaluation => performance::read_self_evaluation(&table, out),
+        Layout::Summary => summary::read(&view, out),
+        Layout::Matrix => matrix::read(&view, out),
+        Layout::Panels => panels::read(&view, out),
+        Layout::Labeled => labeled::read(&view, out),
+        Layout::ProjectTargets => performance::read_project_targets(&view, out),
+        Layout::OverallTargets => performance::read_overall_targets(&view, out),
+        Layout::SelfEvaluation => performance::read_self_evaluation(&view, out),
+    }
+    let mut note = None;
+    let mut unit_shown = unit;
+    if printed_unit.is_none() {
+        if let Some(inferred) = infer_yuan(&mut out.facts[before..]) {
+            unit_shown = Unit::Yuan;
+            note = Some(inferred);
+        }
+    }
+    if signature.layout == Layout::Matrix {
+        if let Some(why) = misaligned(&out.facts[before..]) {
+            out.facts.truncate(before);
+            note = Some(why);
+        }
     }
     out.tables.push(TableInfo {
         name: signature.name.clone(),
         number,
         signature: Some(signature.id.clone()),
-        recognized_by: recognized_by.map(str::to_string),
+        recognized_by: Some(recognized_by.to_string()),
         location,
-        unit: unit.as_str().to_string(),
+        unit: unit_shown.as_str().to_string(),
         facts: out.facts.len() - before,
+        incomplete,
+        unplaced,
+        note,
     });
+}
+
+/// The metrics of the columns named in `headers`.
+fn incomplete_metrics(signature: &TableSignature, headers: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let specs = signature
+        .columns
+        .iter()
+        .chain(signature.panels.iter().flat_map(|p| p.columns.iter()));
+    let specs: Vec<&ColumnSpec> = specs.collect();
+    for h in headers {
+        let owned: Vec<ColumnSpec> = specs.iter().map(|s| (*s).clone()).collect();
+        if let Some(m) = match_column(h, &owned).and_then(|s| s.metric.clone()) {
+            if !out.contains(&m) {
+                out.push(m);
+            }
+        }
+    }
+    out
+}
+
+/// Amounts of a table with no unit line, printed as whole numbers in the millions (or beyond
+/// 10⁸ with decimals), are in 元: 47,483,458 万元 would be 4,748 亿元 for one department.
+/// Returns the note saying so after converting the facts.
+fn infer_yuan(facts: &mut [Fact]) -> Option<String> {
+    let amounts: Vec<Decimal> = facts
+        .iter()
+        .filter(|f| f.unit == Unit::WanYuan && f.printed_unit == Unit::WanYuan)
+        .filter_map(|f| f.printed)
+        .collect();
+    let max = amounts.iter().map(|d| d.abs()).max()?;
+    let whole = amounts.iter().all(|d| d.fract().is_zero());
+    let yuan = (whole && max >= Decimal::from(1_000_000)) || max >= Decimal::from(100_000_000);
+    if !yuan {
+        return None;
+    }
+    for f in facts
+        .iter_mut()
+        .filter(|f| f.unit == Unit::WanYuan && f.printed_unit == Unit::WanYuan)
+    {
+        if let Some(printed) = f.printed {
+            let (v, u) = Unit::Yuan.normalize(printed);
+            f.value = Some(v);
+            f.unit = u;
+            f.printed_unit = Unit::Yuan;
+        }
+    }
+    Some(format!(
+        "no unit printed; amounts up to {max} are read as 元 (converted to 万元)"
+    ))
+}
+
+/// A coded table whose columns mostly fail 类 = Σ款 = Σ项 was not read as printed (values
+/// shifted against their rows by the extraction): its numbers say nothing reliable.
+fn misaligned(facts: &[Fact]) -> Option<String> {
+    let mut checked = 0usize;
+    let mut failed = 0usize;
+    let mut by_column: std::collections::BTreeMap<(&str, Aspect), Vec<&Fact>> =
+        std::collections::BTreeMap::new();
+    for f in facts.iter().filter(|f| f.item.is_none()) {
+        by_column
+            .entry((f.metric.as_str(), f.aspect))
+            .or_default()
+            .push(f);
+    }
+    for column in by_column.values() {
+        for parent in column.iter().filter(|f| f.code.is_some()) {
+            let Some(code) = &parent.code else { continue };
+            let children: Vec<&&Fact> = column
+                .iter()
+                .filter(|f| {
+                    f.code.as_ref().is_some_and(|c| {
+                        c.as_str().len() == code.as_str().len() + 2 && c.is_descendant_of(code)
+                    })
+                })
+                .collect();
+            if children.is_empty() {
+                continue;
+            }
+            let (Some(total), Some(sum)) = (
+                parent.printed,
+                children
+                    .iter()
+                    .map(|f| f.printed)
+                    .try_fold(Decimal::ZERO, |acc, v| v.and_then(|v| acc.checked_add(v))),
+            ) else {
+                continue;
+            };
+            checked += 1;
+            let slack = Decimal::new(1, total.scale().min(28)) * Decimal::from(children.len() + 1);
+            if (total - sum).abs() > slack {
+                failed += 1;
+            }
+        }
+    }
+    (failed >= 4 && failed * 10 >= checked * 3).then(|| {
+        format!(
+            "not read: {failed} of {checked} class/item sums fail, the values are shifted against their rows"
+        )
+    })
 }
 
 #[cfg(test)]
