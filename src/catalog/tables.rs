@@ -22,6 +22,7 @@ pub enum Layout {
 
 /// A value column: header phrase → metric (or template) and aspect.
 #[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ColumnSpec {
     pub header: String,
     #[serde(default)]
@@ -34,6 +35,7 @@ pub struct ColumnSpec {
 
 /// One side of a two-sided summary table.
 #[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PanelSpec {
     #[serde(default)]
     pub rows: Vec<(String, String)>,
@@ -52,6 +54,7 @@ pub struct PanelSpec {
 /// `metric@code` for one row; without a code the identity holds on every row (code) the total
 /// is printed on, and parts are read on the same row.
 #[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct IdentitySpec {
     pub total: String,
     pub parts: Vec<String>,
@@ -59,6 +62,7 @@ pub struct IdentitySpec {
 
 /// A table signature.
 #[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TableSignature {
     pub id: String,
     pub name: String,
@@ -71,6 +75,9 @@ pub struct TableSignature {
     /// Further sets of header words, any of which recognizes the table without a title.
     #[serde(default)]
     pub alt_headers: Vec<Vec<String>>,
+    /// Words whose presence in the header rules the table out (a sibling table's columns).
+    #[serde(default)]
+    pub not_header: Vec<String>,
     pub layout: Layout,
     #[serde(default)]
     pub panels: Vec<PanelSpec>,
@@ -150,6 +157,7 @@ pub(super) fn load(
         for h in &mut t.alt_headers {
             *h = h.iter().map(|s| key(s)).collect();
         }
+        t.not_header = t.not_header.iter().map(|s| key(s)).collect();
         for seq in &mut t.sequences {
             *seq = seq.iter().map(|s| key(s)).collect();
         }

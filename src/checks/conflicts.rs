@@ -1,7 +1,8 @@
 //! CONFLICTING_VALUES: one measure printed with different values in one document (prose vs
-//! table, table vs table). Two printings conflict when they differ after rounding both to the
-//! coarser precision (65.28 vs 65.27 conflict; 472.4 vs 472.39 do not). One flag per fact key,
-//! naming every location.
+//! table, table vs table). Two printings conflict when the coarser one is neither the finer
+//! one rounded nor truncated to its precision (65.28 vs 65.27 conflict; 472.4 vs 472.39 do
+//! not, nor does a narrative's whole 328,661万元 beside a table's 3,286,618,082.20元). One flag
+//! per fact key, naming every location.
 
 use std::collections::BTreeMap;
 
@@ -25,7 +26,13 @@ fn differ(a: Decimal, b: Decimal) -> bool {
     let scale = a.scale().min(b.scale());
     let round =
         |d: Decimal| d.round_dp_with_strategy(scale, RoundingStrategy::MidpointAwayFromZero);
-    round(a) != round(b)
+    let (coarse, fine) = if a.scale() <= b.scale() {
+        (a, b)
+    } else {
+        (b, a)
+    };
+    let truncated = fine.round_dp_with_strategy(scale, RoundingStrategy::ToZero);
+    round(a) != round(b) && truncated != coarse
 }
 
 impl DocumentRule for ConflictingValues {
@@ -86,6 +93,17 @@ mod tests {
     use super::*;
     use crate::checks::testing::run;
 
+    #[test]
+    fn differ_accepts_rounding_and_truncation_only() {
+        let d = |s: &str| s.parse::<rust_decimal::Decimal>().unwrap();
+        assert!(differ(d("65.28"), d("65.27")));
+        assert!(!differ(d("472.4"), d("472.39")));
+        // 328,661万元 in the narrative, 3,286,618,082.20元 in the table: truncated, not wrong.
+        assert!(!differ(d("328661"), d("328661.808220")));
+        assert!(differ(d("328660"), d("328661.808220")));
+        assert!(differ(d("545.84"), d("545.85")));
+    }
+
     fn text(a: &str, b: &str) -> String {
         format!("第二部分 2023年度部门决算情况说明\n（一）收入总计{a}万元，包括：\n（一）收入总计{b}万元，包括：")
     }
@@ -103,10 +121,14 @@ mod tests {
         assert!(run(&ConflictingValues, &text("472.4", "472.39"))
             .0
             .is_empty());
-        // The rounding edge: 472.44 rounds to 472.4, 472.45 to 472.5.
-        assert!(run(&ConflictingValues, &text("472.4", "472.44"))
+        // 472.4 stands for [472.35, 472.5): rounded or truncated.
+        assert!(run(&ConflictingValues, &text("472.4", "472.35"))
             .0
             .is_empty());
-        assert_eq!(run(&ConflictingValues, &text("472.4", "472.45")).0.len(), 1);
+        assert!(run(&ConflictingValues, &text("472.4", "472.49"))
+            .0
+            .is_empty());
+        assert_eq!(run(&ConflictingValues, &text("472.4", "472.34")).0.len(), 1);
+        assert_eq!(run(&ConflictingValues, &text("472.4", "472.50")).0.len(), 1);
     }
 }

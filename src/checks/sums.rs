@@ -15,7 +15,7 @@ use rust_decimal::Decimal;
 use super::tolerance::Interval;
 use super::{show, Doc, DocumentRule, Findings, Flag};
 use crate::catalog::{catalog, IdentitySpec, TableSignature};
-use crate::model::{Aspect, Code, Fact};
+use crate::model::{Aspect, Code, Fact, UnitKind};
 
 pub struct SumMismatch;
 
@@ -119,6 +119,8 @@ fn check_lists(doc: &Doc<'_>, out: &mut Findings) {
             .iter()
             .filter_map(|&i| facts.get(i))
             .filter(|f| f.aspect == Aspect::Value && f.unit.kind() == total.unit.kind())
+            // Counts add up only in one unit: 辆 and 套 (`…其他用车0辆；…设备2套`) do not mix.
+            .filter(|f| f.unit.kind() != UnitKind::Count || f.unit == total.unit)
             .collect();
         if parts.is_empty() {
             continue;

@@ -628,6 +628,26 @@ fn ends_statement(folded: &str) -> bool {
     t.ends_with(['。', ':', ';', '!', '?', '；', '：']) || t.ends_with("。”") || t.ends_with("。\"")
 }
 
+/// A contents entry: a title followed by dot leaders (`一、部门主要职能 ……… 3`).
+fn is_contents_entry(folded: &str) -> bool {
+    folded.contains("……") || folded.contains("....") || folded.contains("···")
+}
+
+/// A heading: `八、政府性基金…情况说明`, `（一）…`, `第三部分 …` without sentence punctuation.
+fn is_heading(folded: &str) -> bool {
+    let t = folded.trim_start();
+    let numbered = t.starts_with('第') && t.contains("部分")
+        || t.starts_with('(')
+            && t.chars()
+                .nth(1)
+                .is_some_and(|c| "一二三四五六七八九十".contains(c))
+        || t.chars()
+            .next()
+            .is_some_and(|c| "一二三四五六七八九十".contains(c))
+            && starts_with_marker(t);
+    numbered && sentence_punctuation(&normalize::name_key(t)) == 0
+}
+
 /// Joins wrapped lines into statements.
 fn statements(lines: &[PageLine], shapes: &[Shape], prose: &[usize]) -> Vec<ProseLine> {
     // The width a full line reaches: the median of the longer prose lines (most lines of a
@@ -643,6 +663,19 @@ fn statements(lines: &[PageLine], shapes: &[Shape], prose: &[usize]) -> Vec<Pros
     } else {
         widths.last().copied().unwrap_or(usize::MAX)
     };
+    // Pages that open with 目录 are the table of contents.
+    let contents_pages: Vec<u32> = prose
+        .iter()
+        .filter(|&&i| {
+            let first = lines[..=i]
+                .iter()
+                .rev()
+                .take_while(|l| l.page == lines[i].page)
+                .all(|l| std::ptr::eq(l, &lines[i]) || l.raw.trim().is_empty());
+            first && normalize::name_key(&lines[i].raw) == "目录"
+        })
+        .map(|&i| lines[i].page)
+        .collect();
     let mut out: Vec<ProseLine> = Vec::new();
     let mut previous: Option<usize> = None;
     for (n, &i) in prose.iter().enumerate() {
@@ -656,7 +689,9 @@ fn statements(lines: &[PageLine], shapes: &[Shape], prose: &[usize]) -> Vec<Pros
                 || (line.page == prev.page + 1
                     && (p + 1..i).all(|k| matches!(shapes[k], Shape::Blank | Shape::Furniture)));
             adjacent
+                && !contents_pages.contains(&line.page)
                 && !ends_statement(&prev_folded)
+                && !is_heading(&prev_folded)
                 && width(prev.raw.trim()).saturating_mul(100) >= full.saturating_mul(80)
                 && !starts_with_marker(&folded)
                 && !indented
@@ -683,7 +718,9 @@ fn statements(lines: &[PageLine], shapes: &[Shape], prose: &[usize]) -> Vec<Pros
             }
         }
         let number = u32::try_from(n + 1).unwrap_or(u32::MAX);
-        out.push(ProseLine::single(number, line.location(), raw));
+        let mut statement = ProseLine::single(number, line.location(), raw);
+        statement.contents = contents_pages.contains(&line.page) || is_contents_entry(&folded);
+        out.push(statement);
         previous = Some(i);
     }
     // Reading order numbers must be consecutive per statement.

@@ -21,6 +21,9 @@ pub struct ProseLine {
     /// Where each further printed line of a statement wrapped over several lines begins:
     /// (char index in `text`, location). Empty for a statement printed on one line.
     pub breaks: Vec<(usize, Location)>,
+    /// A line of the table of contents: read by checks (a year left out of a title), never
+    /// for facts or sections.
+    pub contents: bool,
 }
 
 impl ProseLine {
@@ -32,6 +35,7 @@ impl ProseLine {
             raw: raw.to_string(),
             text: normalize::fold(raw),
             breaks: Vec::new(),
+            contents: false,
         }
     }
 

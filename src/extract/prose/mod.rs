@@ -54,12 +54,16 @@ pub struct ListGroup {
     pub children: Vec<usize>,
     /// The connector as printed (`其中`, `具体包括`, `主要包括`…).
     pub connector: String,
+    /// The connector follows its total only after other sentences (`…支出决算为4733.14万元。
+    /// 决算数大于预算数的主要原因：…。其中：`): the items are the ones worth explaining.
+    pub detached: bool,
 }
 
 impl ListGroup {
-    /// `主要包括` lists name the main parts only; their items need not add up to the whole.
+    /// `主要包括` lists name the main parts only, and a list detached from its total names the
+    /// items it explains: their items need not add up to the whole.
     pub fn is_partial(&self) -> bool {
-        self.connector.starts_with("主要")
+        self.connector.starts_with("主要") || self.detached
     }
 }
 
@@ -237,12 +241,41 @@ fn class_path_regex() -> &'static Regex {
     re(&R, r"^(.+?)\(类\)(.+?)\(款\)(.+?)\(项\)$")
 }
 
+/// The words of a heading: up to the first colon or sentence mark (`（四）机关运行经费：指…`
+/// heads a definition, whose body says nothing about the section).
+fn heading_words(line: &Line) -> String {
+    let end = line
+        .folded
+        .iter()
+        .position(|c| matches!(c, ':' | '。' | ',' | ';'))
+        .unwrap_or(line.folded.len());
+    normalize::name_key(&line.text(0, end))
+}
+
+/// A short line without numbers or punctuation that ends like a heading (`…说明`, `…情况`).
+fn is_plain_heading(line: &Line) -> bool {
+    let text = line.text(0, line.folded.len());
+    let key = normalize::name_key(&text);
+    let n = key.chars().count();
+    (4..=30).contains(&n)
+        && !key
+            .chars()
+            .any(|c| matches!(c, ':' | '。' | ',' | ';' | '%'))
+        && ["说明", "情况", "概况", "解释", "职能", "构成", "设置"]
+            .iter()
+            .any(|w| key.ends_with(w))
+}
+
 /// A prose line prepared for reading.
 struct Line {
     number: u32,
     location: Location,
     /// Where a statement wrapped over printed lines continues (char index, location).
     breaks: Vec<(usize, Location)>,
+    /// The line as printed, and the printed index of each char of `folded`/`raw` (which
+    /// leave out spaces around numbers).
+    full_raw: Vec<char>,
+    to_printed: Vec<usize>,
     folded: Vec<char>,
     raw: Vec<char>,
     /// Paren depth of each char (content of `(…)` is one deeper than the parens).
@@ -257,8 +290,31 @@ struct Line {
 
 impl Line {
     fn new(line: &ProseLine) -> Line {
-        let folded: Vec<char> = line.text.chars().collect();
-        let raw: Vec<char> = line.raw.chars().collect();
+        // Spaces that PDF parsers put around numbers (`比 2024 年度减少 3.59 万元`) are read
+        // as not there; `raw_text` still quotes the line as printed.
+        let all_folded: Vec<char> = line.text.chars().collect();
+        let full_raw: Vec<char> = line.raw.chars().collect();
+        let mut to_printed: Vec<usize> = Vec::with_capacity(all_folded.len());
+        for (i, &c) in all_folded.iter().enumerate() {
+            if c.is_whitespace() {
+                let before = to_printed.last().map(|&j| all_folded[j]);
+                let after = all_folded[i + 1..].iter().find(|c| !c.is_whitespace());
+                let keep = before.is_some_and(|b| b.is_ascii_alphanumeric())
+                    && after.is_some_and(|a| a.is_ascii_alphanumeric())
+                    && !to_printed
+                        .last()
+                        .is_some_and(|&j| all_folded[j].is_whitespace());
+                if !keep {
+                    continue;
+                }
+            }
+            to_printed.push(i);
+        }
+        let folded: Vec<char> = to_printed.iter().map(|&i| all_folded[i]).collect();
+        let raw: Vec<char> = to_printed
+            .iter()
+            .map(|&i| full_raw.get(i).copied().unwrap_or(' '))
+            .collect();
         let mut depth = Vec::with_capacity(folded.len());
         let mut group = Vec::with_capacity(folded.len());
         let mut group_parent = vec![0u32];
@@ -296,6 +352,8 @@ impl Line {
             number: line.number,
             location: line.location.clone(),
             breaks: line.breaks.clone(),
+            full_raw,
+            to_printed,
             folded,
             raw,
             depth,
@@ -309,6 +367,7 @@ impl Line {
 
     /// Where the character at `index` was printed.
     fn location_at(&self, index: usize) -> Location {
+        let index = self.printed_index(index);
         self.breaks
             .iter()
             .rev()
@@ -327,8 +386,35 @@ impl Line {
         self.folded[from..to].iter().collect()
     }
 
+    /// The printed index of char `index` (one past the end maps past the last char).
+    fn printed_index(&self, index: usize) -> usize {
+        match self.to_printed.get(index) {
+            Some(&i) => i,
+            None => self.to_printed.last().map_or(0, |&i| i + 1),
+        }
+    }
+
+    /// The text from char `from` to `to` exactly as printed, spaces included.
     fn raw_text(&self, from: usize, to: usize) -> String {
-        self.raw[from..to.min(self.raw.len())].iter().collect()
+        let to = to.min(self.raw.len());
+        if from >= to {
+            return String::new();
+        }
+        let start = self.printed_index(from);
+        let end = self.printed_index(to - 1) + 1;
+        self.full_raw[start.min(self.full_raw.len())..end.min(self.full_raw.len())]
+            .iter()
+            .collect()
+    }
+
+    /// A char range as printed-line indices (what `ProseLine::text` positions are).
+    fn printed_span(&self, from: usize, to: usize) -> (usize, usize) {
+        let end = if to == 0 {
+            0
+        } else {
+            self.printed_index(to - 1) + 1
+        };
+        (self.printed_index(from), end)
     }
 
     /// True when `inner` is `outer` or nested inside it.
@@ -428,6 +514,8 @@ struct Reader<'a> {
     final_account: bool,
     /// The previous mention: (line, sentence, attributed).
     last_mention: Option<(u32, u32, bool)>,
+    /// The last line that gives a reason (`主要原因：…`).
+    reason_line: Option<u32>,
     out: ProseOutput,
 }
 
@@ -455,13 +543,17 @@ pub fn extract(lines: &[ProseLine], identity: &Identity, codes: &CodeBook<'_>) -
         previous_line: None,
         final_account: identity.kind == Some(crate::model::Kind::Final),
         last_mention: None,
+        reason_line: None,
         out: ProseOutput::default(),
     };
     for line in lines {
-        if line.text.trim().is_empty() {
+        if line.text.trim().is_empty() || line.contents {
             continue;
         }
         reader.read_line(&Line::new(line));
+        if line.text.contains("原因") {
+            reader.reason_line = Some(line.number);
+        }
         reader.previous_line = Some(line.number);
     }
     let mut out = reader.out;
@@ -511,19 +603,33 @@ impl Reader<'_> {
                 self.frames.clear();
                 self.subject = None;
                 self.subject_fact = None;
-                self.section_major = normalize::name_key(&line.text(0, line.folded.len()));
+                self.section_major = heading_words(line);
                 self.section_minor.clear();
             }
             Marker::Minor => {
                 self.frames.clear();
                 self.subject = None;
                 self.subject_fact = None;
-                self.section_minor = normalize::name_key(&line.text(0, line.folded.len()));
+                self.section_minor = heading_words(line);
             }
             Marker::Item(level) => self.frames.retain(|f| f.level < level),
+            // `2026年部门预算编制说明`: a heading without a number opens a section too.
+            Marker::None if is_plain_heading(line) => {
+                self.frames.clear();
+                self.subject = None;
+                self.subject_fact = None;
+                self.section_major = heading_words(line);
+                self.section_minor.clear();
+            }
             Marker::None => {}
         }
 
+        // `1.社会保障和就业支出（类）…（项），主要用于…。年初预算为…`: an item named without its
+        // amount is still the subject of what follows.
+        if let Some(target) = self.leading_class_path(line) {
+            self.subject = Some(target);
+            self.subject_fact = None;
+        }
         let text: String = line.folded.iter().collect();
         let raw: String = line.raw.iter().collect();
         let mut events: Vec<Event> = mentions(&text, &raw)
@@ -590,10 +696,25 @@ impl Reader<'_> {
             return;
         };
         let list = self.out.lists.len();
+        // `…支出决算为4733.14万元…。决算数大于预算数的主要原因：…。其中：` — a list after the
+        // reason lists the items the reason is about.
+        let detached = self.out.facts.get(parent_fact).is_some_and(|f| {
+            if f.line == Some(line.number) {
+                let after_fact = f
+                    .span
+                    .and_then(|(_, e)| line.to_printed.iter().position(|&p| p >= e))
+                    .unwrap_or(0);
+                after_fact < start && line.text(after_fact, start).contains("原因")
+            } else {
+                self.reason_line
+                    .is_some_and(|r| f.line.is_some_and(|fl| r >= fl && r < line.number))
+            }
+        });
         self.out.lists.push(ListGroup {
             parent: parent_fact,
             children: Vec::new(),
             connector: line.text(start, end),
+            detached,
         });
         let at_line_end = line.folded[end..]
             .iter()
@@ -873,7 +994,7 @@ impl Reader<'_> {
             label: label_raw,
             basis,
             quote: line.raw_text(from, m.end).trim_start().to_string(),
-            span: Some((from, m.end)),
+            span: Some(line.printed_span(from, m.end)),
             line: Some(line.number),
             table: None,
         });
@@ -984,15 +1105,40 @@ impl Reader<'_> {
         self.target_of(key, &hit, frame, topic)
     }
 
+    /// A `（类）…（款）…（项）` path opening the line, up to its first punctuation.
+    fn leading_class_path(&self, line: &Line) -> Option<Target> {
+        let start = line.marker_end;
+        let end = (start..line.folded.len())
+            .find(|&i| {
+                matches!(line.folded[i], ',' | '。' | ';' | ':' | '，')
+                    || line.folded[i].is_ascii_digit() && line.depth[i] == 0
+            })
+            .unwrap_or(line.folded.len());
+        if end <= start {
+            return None;
+        }
+        let key = Key::new(line, start, end);
+        if !key.text.ends_with("(项)") {
+            return None;
+        }
+        let frame = self.frame_for(line, start).cloned();
+        self.resolve_class_path(&key, frame.as_ref())
+    }
+
     fn resolve_class_path(&self, key: &Key, frame: Option<&Frame>) -> Option<Target> {
         let c = class_path_regex().captures(&key.text)?;
         // `18“社会保障和就业支出（类）…`: an item number printed without its point.
         let class =
             c[1].trim_start_matches(|ch: char| ch.is_ascii_digit() || ch == '.' || ch == '、');
         let (kuan, xiang) = (&c[2], &c[3]);
-        let metric = frame
-            .map(|f| f.parent.metric.clone())
-            .unwrap_or_else(|| MetricKey::new("expenditure.total"));
+        // The measure: the list's, else the fund the section is about
+        // (`一般公共预算财政拨款支出决算具体情况` → 一般公共预算财政拨款支出), else 支出.
+        let metric = frame.map(|f| f.parent.metric.clone()).unwrap_or_else(|| {
+            self.family(&Key::from_str(""), 0, None, None)
+                .metric(Role::Total)
+                .cloned()
+                .unwrap_or_else(|| MetricKey::new("expenditure.total"))
+        });
         let (class_code, full) = self.codes.resolve_path(class, kuan, xiang);
         let (code, item) = match (full, class_code) {
             (Some(full), _) => (Some(full), None),
@@ -1222,7 +1368,7 @@ impl Reader<'_> {
             label: line.raw_text(from, start).trim().to_string(),
             basis: None,
             quote: line.raw_text(from, end).trim_start().to_string(),
-            span: Some((from, end)),
+            span: Some(line.printed_span(from, end)),
             line: Some(line.number),
             table: None,
         });

@@ -137,7 +137,9 @@ fn pieces(cells: &[Cell], coded: bool) -> Vec<Piece> {
             }
         }
         // A 款/项 code may follow the name of an empty cell of the panel before it.
-        let after_name = matches!(out.last(), Some(Piece::Text(_)));
+        let after_name = matches!(out.last(), Some(Piece::Text(_)))
+            // `30399 30240 20.81`: the left panel's code without its (wrapped) name or amount.
+            || matches!(out.last(), Some(Piece::Code(c, _)) if c.len() == text.len());
         if (may_start_code || after_name) && is_long_code(text) && !text.contains([',', '.']) {
             out.push(Piece::Code(text.to_string(), cells[i].clone()));
             i += 1;
@@ -893,6 +895,8 @@ struct Segment {
     /// The line it was printed on, and its position there.
     line: usize,
     position: usize,
+    /// The line its last number was printed on, when that is another line.
+    value_line: Option<usize>,
 }
 
 fn segments(lines: &[Vec<Piece>], stream: bool) -> Vec<Segment> {
@@ -919,12 +923,16 @@ fn segments(lines: &[Vec<Piece>], stream: bool) -> Vec<Segment> {
                         values: Vec::new(),
                         line: n,
                         position: position_on_line,
+                        value_line: None,
                     });
                     position_on_line += 1;
                 }
                 Piece::Value(c) => {
                     if let Some(s) = out.last_mut() {
                         s.values.push(c.clone());
+                        if s.line != n {
+                            s.value_line = Some(n);
+                        }
                     }
                 }
             }
@@ -998,6 +1006,7 @@ fn summary(lines: &[Vec<Piece>], signature: &TableSignature) -> Aligned {
                     values: rest,
                     line,
                     position: segs[i].position + 1,
+                    value_line: None,
                 },
             );
         }
@@ -1010,46 +1019,40 @@ fn summary(lines: &[Vec<Piece>], signature: &TableSignature) -> Aligned {
         if segs[i].values.is_empty() || side_of(&segs[i].label.text) != Side::Unknown {
             continue;
         }
-        let line = segs[i].line;
+        let line = segs[i].value_line.unwrap_or(segs[i].line);
+        // A piece of a name: no numbers, alone on its line (`一、社会保障和就业` / `支出`).
         let piece = |k: usize| -> bool {
             segs[k].values.is_empty()
-                && side_of(&segs[k].label.text) == Side::Unknown
                 && !segs[k].label.text.is_empty()
+                && segs.iter().filter(|o| o.line == segs[k].line).count() == 1
         };
-        let above = (0..i)
-            .rev()
-            .find(|&k| segs[k].line + 1 == line && piece(k) && !used[k]);
-        let below = (i + 1..segs.len()).find(|&k| segs[k].line == line + 1 && piece(k) && !used[k]);
+        // One cell per line: the neighbouring stretches are the neighbouring lines.
+        let (above, below) = if stream {
+            let free =
+                |k: usize| segs[k].values.is_empty() && !segs[k].label.text.is_empty() && !used[k];
+            (
+                i.checked_sub(1).filter(|&k| free(k)),
+                Some(i + 1).filter(|&k| k < segs.len() && free(k)),
+            )
+        } else {
+            (
+                (0..i)
+                    .rev()
+                    .find(|&k| segs[k].line + 1 == line && piece(k) && !used[k]),
+                (i + 1..segs.len()).find(|&k| segs[k].line == line + 1 && piece(k) && !used[k]),
+            )
+        };
         let own = segs[i].label.clone();
+        let raw = |k: usize| segs[k].label.raw.as_str();
         let mut options: Vec<(Vec<usize>, String)> = Vec::new();
-        let text_of = |ks: &[usize], own_first: bool| -> String {
-            let mut parts: Vec<String> = Vec::new();
-            for &k in ks {
-                if own_first && k > i && !parts.contains(&own.raw) {
-                    parts.push(own.raw.clone());
-                }
-                parts.push(segs[k].label.raw.clone());
-            }
-            if !parts.contains(&own.raw) {
-                if own_first {
-                    parts.insert(0, own.raw.clone());
-                } else {
-                    parts.push(own.raw.clone());
-                }
-            }
-            parts.concat()
-        };
         if let (Some(a), Some(b)) = (above, below) {
-            options.push((
-                vec![a, b],
-                format!("{}{}{}", segs[a].label.raw, own.raw, segs[b].label.raw),
-            ));
+            options.push((vec![a, b], format!("{}{}{}", raw(a), own.raw, raw(b))));
         }
         if let Some(b) = below {
-            options.push((vec![b], text_of(&[b], true)));
+            options.push((vec![b], format!("{}{}", own.raw, raw(b))));
         }
         if let Some(a) = above {
-            options.push((vec![a], format!("{}{}", segs[a].label.raw, own.raw)));
+            options.push((vec![a], format!("{}{}", raw(a), own.raw)));
         }
         if let Some((ks, text)) = options
             .into_iter()
@@ -1478,6 +1481,29 @@ mod tests {
         assert_eq!(totals.len(), 2);
         assert_eq!(totals[0][0], "总计");
         assert_eq!(totals[1][2], "总计");
+    }
+
+    #[test]
+    fn summary_names_wrapped_around_their_numbers_are_put_back() {
+        // 上海市普陀区建设和管理委员会 2026, 财政拨款收支总表 as pdfplumber printed it.
+        let text = "财政拨款收入 财政拨款支出\n项目 预算数 项目 合计 一般公共预算 政府性基金预算 国有资本经营预算\n一、社会保障和就业\n一、一般公共预算 493,761,082.20 16,067,196.24 16,067,196.24 0.00 0.00\n支出\n二、政府性基金预算 2,792,857,000.00 二、卫生健康支出 4,484,631.60 4,484,631.60 0.00 0.00\n三、国有资本经营预\n三、城乡社区支出 3,182,716,265.16 389,859,265.16 2,792,857,000.00 0.00\n算\n五、资源勘探工业信\n62,000,000.00 62,000,000.00 0.00 0.00\n息等支出\n收入总计 3,286,618,082.20 支出总计 3,286,618,082.20 493,761,082.20 2,792,857,000.00";
+        let a = align(&rows(text), sig("budget.fiscal_summary"));
+        let t = texts(&a);
+        let row = |label: &str| t.iter().find(|r| r.contains(&label.to_string())).cloned();
+        let r = row("一、社会保障和就业支出").expect("208 put back together");
+        assert_eq!(r[3..7], ["16,067,196.24", "16,067,196.24", "0.00", "0.00"]);
+        assert_eq!(row("一、一般公共预算").unwrap()[1], "493,761,082.20");
+        assert_eq!(
+            row("五、资源勘探工业信息等支出").unwrap()[3],
+            "62,000,000.00"
+        );
+        // 支出总计: 合计 = 一般公共预算 + 政府性基金预算; 国有资本经营预算 is empty.
+        let r = row("支出总计").unwrap();
+        assert_eq!(
+            r[3..7],
+            ["3,286,618,082.20", "493,761,082.20", "2,792,857,000.00", ""]
+        );
+        assert_eq!(a.unplaced, 0);
     }
 
     #[test]

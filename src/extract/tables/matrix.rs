@@ -15,8 +15,8 @@ use crate::model::{Aspect, Code};
 #[derive(Clone, Copy, Debug)]
 pub(super) enum CodeColumns {
     One(usize),
-    /// 类, 款, 项 columns.
-    Split(usize, usize, usize),
+    /// 类, 款 and (for function codes) 项 columns.
+    Split(usize, usize, Option<usize>),
 }
 
 impl CodeColumns {
@@ -30,7 +30,7 @@ impl CodeColumns {
                 let mut code = class.clone();
                 if let Some(k) = part(b) {
                     code.push_str(&format!("{:0>2}", k));
-                    if let Some(x) = part(c) {
+                    if let Some(x) = c.and_then(part) {
                         code.push_str(&format!("{:0>2}", x));
                     }
                 }
@@ -68,9 +68,10 @@ fn code_columns(header: &[&Row], paths: &[String]) -> (Option<CodeColumns>, Opti
     let mut split = None;
     for row in header {
         let keys: Vec<String> = row.cells.iter().map(|c| c.key()).collect();
-        for i in 0..keys.len().saturating_sub(2) {
-            if keys[i] == "类" && keys[i + 1] == "款" && keys[i + 2] == "项" {
-                split = Some(CodeColumns::Split(i, i + 1, i + 2));
+        for i in 0..keys.len().saturating_sub(1) {
+            if keys[i] == "类" && keys[i + 1] == "款" {
+                let xiang = (keys.get(i + 2).map(String::as_str) == Some("项")).then_some(i + 2);
+                split = Some(CodeColumns::Split(i, i + 1, xiang));
             }
         }
     }
@@ -90,9 +91,17 @@ pub(super) fn read(table: &Table<'_>, out: &mut TableOutput) {
     let body_start = last_meta.map_or(0, |i| i + 1);
     let guess_code = |row: &Row| {
         let first = row.non_empty().next();
-        first.is_some_and(|(_, c)| {
+        let first_is_code_or_total = first.is_some_and(|(_, c)| {
             Code::parse(&c.text).is_some() || is_total_label(&label_key(&c.text))
-        })
+        });
+        // `类 | 款 | 项 | 合计 | 4,733.14 | …`: the total row under the last header words.
+        let total_with_numbers = row
+            .non_empty()
+            .any(|(_, c)| is_total_label(&label_key(&c.text)))
+            && row
+                .non_empty()
+                .any(|(_, c)| matches!(super::parse_cell(&c.text), super::CellValue::Number(_)));
+        first_is_code_or_total || total_with_numbers
     };
     let first_data = (body_start..rows.len())
         .find(|&i| guess_code(&rows[i]))
@@ -112,7 +121,7 @@ pub(super) fn read(table: &Table<'_>, out: &mut TableOutput) {
     });
     let skip = |c: usize| match code_cols {
         CodeColumns::One(a) => c == a,
-        CodeColumns::Split(a, b, d) => c == a || c == b || c == d,
+        CodeColumns::Split(a, b, d) => c == a || c == b || Some(c) == d,
     } || Some(c) == name_col;
     let value_columns: Vec<(usize, &crate::catalog::ColumnSpec)> = paths
         .iter()

@@ -25,7 +25,9 @@ use serde::Serialize;
 use crate::catalog::{catalog, ColumnSpec, Layout, TableSignature};
 use crate::ingest::grid::{Cell, Grid, Row};
 use crate::ingest::normalize;
-use crate::model::{Aspect, Code, Fact, Kind, Location, MetricKey, Source, Unit};
+use crate::model::{
+    Aspect, Code, Fact, FactKey, Kind, Location, MetricKey, Source, Unit, UnitKind,
+};
 
 /// A table found in a grid, recognized or not.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -52,6 +54,10 @@ pub struct TableInfo {
     /// What the reader had to decide or could not use (`unit inferred`, `not read: …`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The table prints its unit (or the unit was inferred): its amounts can vouch for another
+    /// table's unit.
+    #[serde(skip)]
+    pub unit_known: bool,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -158,6 +164,16 @@ pub fn match_row<'a>(label: &str, options: &'a [(String, String)]) -> Option<&'a
 /// longest spec wins. Matching the last part keeps `…/公务用车购置及运行费/购置费` from taking
 /// `运行费`.
 pub fn match_column<'a>(path: &str, specs: &'a [ColumnSpec]) -> Option<&'a ColumnSpec> {
+    match_column_exactly(path, specs).or_else(|| {
+        // `本年支出合计/决算数`: a row of 决算数 under every column names no column itself.
+        let (head, last) = path.rsplit_once('/')?;
+        matches!(last, "决算数" | "预算数" | "金额" | "决算金额" | "预算金额")
+            .then(|| match_column_exactly(head, specs))
+            .flatten()
+    })
+}
+
+fn match_column_exactly<'a>(path: &str, specs: &'a [ColumnSpec]) -> Option<&'a ColumnSpec> {
     let (path_head, path_last) = path.rsplit_once('/').unwrap_or(("", path));
     specs
         .iter()
@@ -180,16 +196,20 @@ pub fn column_paths(header: &[&Row]) -> Vec<String> {
         header[r].cells.get(c).map(Cell::key).unwrap_or_default()
     };
     let has_below = |r: usize, c: usize| (r + 1..header.len()).any(|rr| !text(rr, c).is_empty());
-    let mut grid: Vec<Vec<String>> = (0..header.len())
+    let printed: Vec<Vec<String>> = (0..header.len())
         .map(|r| (0..width).map(|c| text(r, c)).collect())
         .collect();
-    for r in 0..header.len() {
+    let mut grid = printed.clone();
+    for (r, row) in grid.iter_mut().enumerate() {
         let mut current = String::new();
-        for c in 0..width {
-            if !grid[r][c].is_empty() {
-                current = grid[r][c].clone();
-            } else if !current.is_empty() && has_below(r, c) && !has_own_header_above(&grid, r, c) {
-                grid[r][c] = current.clone();
+        for (c, cell) in row.iter_mut().enumerate() {
+            if !cell.is_empty() {
+                current = cell.clone();
+            } else if !current.is_empty()
+                && has_below(r, c)
+                && !has_own_header_above(&printed, r, c)
+            {
+                *cell = current.clone();
             } else {
                 current.clear();
             }
@@ -372,7 +392,7 @@ fn header_rows(rows: &[Row]) -> &[Row] {
             .non_empty()
             .next()
             .is_some_and(|(_, c)| Code::parse(&c.text).is_some());
-        numbers >= 2 && !is_column_number_row(r) || first_is_code
+        numbers >= 1 && !is_column_number_row(r) || first_is_code
     };
     let end = rows
         .iter()
@@ -401,6 +421,7 @@ fn signature_for_header(rows: &[Row]) -> Option<&'static TableSignature> {
                 .map(move |h| (t, h))
         })
         .filter(|(_, words)| words.iter().all(|w| text.contains(w.as_str())))
+        .filter(|(t, _)| !t.not_header.iter().any(|w| text.contains(w.as_str())))
         .max_by_key(|(_, words)| (words.len(), words.iter().map(String::len).sum::<usize>()))
         .map(|(t, _)| t)
 }
@@ -495,10 +516,38 @@ fn continues(table: &Assembled, segment: &Segment) -> bool {
     if segment.title.is_some() || segment.tokens != table.tokens {
         return false;
     }
+    // A “三公” table is one row of figures; the forms after it are tables of their own.
     if !matches!(
         signature.layout,
-        Layout::Matrix | Layout::Panels | Layout::Summary | Layout::Labeled
+        Layout::Matrix | Layout::Panels | Layout::Summary
     ) {
+        return false;
+    }
+    // A row that names a table (`财政项目支出绩效目标申报表`) starts one.
+    let titled = segment.rows.iter().take(3).any(|r| {
+        r.printed()
+            .any(|(_, c)| c.key().ends_with('表') && c.key().chars().count() >= 4)
+    });
+    if titled {
+        return false;
+    }
+    // A header of its own that names no table we know: another table, not this one's rest.
+    let own_header = segment.rows.iter().take(2).any(|r| {
+        r.printed().any(|(_, c)| {
+            let k = c.key();
+            [
+                "项目",
+                "科目编码",
+                "科目名称",
+                "功能分类",
+                "预算数",
+                "决算数",
+            ]
+            .iter()
+            .any(|w| k.starts_with(w))
+        })
+    });
+    if own_header && signature_for_header(&segment.rows).is_none_or(|s| s.id != signature.id) {
         return false;
     }
     let repeats_other = signature_for_header(&segment.rows).is_some_and(|s| s.id != signature.id);
@@ -517,6 +566,86 @@ fn continues(table: &Assembled, segment: &Segment) -> bool {
         .max()
         .unwrap_or(0);
     !repeats_other && has_data && (segment.tokens || width <= table.width + 1)
+}
+
+/// Where a coded row prints its code, its name and its first number.
+fn row_shape(row: &Row) -> Option<(usize, usize, usize)> {
+    // The code opens the row (a number such as 14206 later in it is an amount).
+    let (code_col, _) = row
+        .non_empty()
+        .next()
+        .filter(|(_, c)| Code::parse(&c.text).is_some())?;
+    // `208 | 05 | 01`: the 款 and 项 parts of a code printed in columns of their own.
+    let mut after_code = code_col + 1;
+    while after_code < row.cells.len()
+        && after_code <= code_col + 2
+        && (row.cells[after_code].is_empty()
+            || row.cells[after_code].text.len() == 2
+                && row.cells[after_code]
+                    .text
+                    .bytes()
+                    .all(|b| b.is_ascii_digit()))
+    {
+        after_code += 1;
+    }
+    let value_col = row
+        .non_empty()
+        .find(|(i, c)| *i >= after_code && matches!(parse_cell(&c.text), CellValue::Number(_)))
+        .map(|(i, _)| i)?;
+    let name_col = row
+        .non_empty()
+        .find(|(i, c)| {
+            *i > code_col && *i < value_col && matches!(parse_cell(&c.text), CellValue::Text)
+        })
+        .map_or(code_col + 1, |(i, _)| i);
+    Some((code_col, name_col, value_col))
+}
+
+/// Rows of a table continued on another sheet, placed in the first part's columns: a PDF
+/// extractor drops columns that are empty on a page (the 款/项 columns, trailing ones), so the
+/// code, the name and the numbers (from the first on) are moved where the first part has them.
+fn realign(first: &[Row], rows: Vec<Row>, tokens: bool) -> Vec<Row> {
+    if tokens {
+        return rows;
+    }
+    let (Some(target), Some(source)) = (
+        first.iter().find_map(row_shape),
+        rows.iter().find_map(row_shape),
+    ) else {
+        return rows;
+    };
+    if target == source {
+        return rows;
+    }
+    let (t_code, t_name, t_value) = target;
+    let (s_code, s_name, s_value) = source;
+    rows.into_iter()
+        .map(|row| {
+            let location = row
+                .cells
+                .first()
+                .map_or(Location::Line(0), |c| c.location.clone());
+            let width = t_value + row.cells.len().saturating_sub(s_value);
+            let mut cells: Vec<Cell> = (0..width.max(t_name + 1))
+                .map(|_| Cell::new("", location.clone()))
+                .collect();
+            for (i, cell) in row.cells.into_iter().enumerate() {
+                let to = if i == s_code {
+                    Some(t_code)
+                } else if i == s_name {
+                    Some(t_name)
+                } else if i >= s_value {
+                    Some(t_value + (i - s_value))
+                } else {
+                    None
+                };
+                if let Some(slot) = to.and_then(|t| cells.get_mut(t)) {
+                    *slot = cell;
+                }
+            }
+            Row { cells }
+        })
+        .collect()
 }
 
 /// Reads every table of the grids.
@@ -538,7 +667,8 @@ pub fn extract(grids: &[Grid]) -> TableOutput {
                         .max()
                         .unwrap_or(0);
                     last.width = last.width.max(width);
-                    last.rows.extend(segment.rows);
+                    let rows = realign(&last.rows, segment.rows, last.tokens);
+                    last.rows.extend(rows);
                     continue;
                 }
             }
@@ -569,7 +699,65 @@ pub fn extract(grids: &[Grid]) -> TableOutput {
     for table in tables {
         read_table(table, &mut out);
     }
+    infer_units_from_other_tables(&mut out);
     out
+}
+
+/// A table without a unit line whose figures are another table's figures times 10⁴ prints 元
+/// (`82,527,880.20` beside `8,252.78802` 万元 for the same 基本支出): convert it.
+fn infer_units_from_other_tables(out: &mut TableOutput) {
+    use std::collections::HashMap;
+    let ten_thousand = Decimal::from(10_000);
+    for index in 0..out.tables.len() {
+        if out.tables[index].unit_known || out.tables[index].signature.is_none() {
+            continue;
+        }
+        let mut known: HashMap<FactKey, Vec<Decimal>> = HashMap::new();
+        for f in &out.facts {
+            let vouches = f
+                .table
+                .is_some_and(|t| t != index && out.tables.get(t).is_some_and(|i| i.unit_known));
+            if let (true, Some(v), UnitKind::Amount) = (vouches, f.value, f.unit.kind()) {
+                known.entry(f.key()).or_default().push(v);
+            }
+        }
+        let (mut as_yuan, mut as_is) = (0usize, 0usize);
+        for f in out.facts.iter().filter(|f| f.table == Some(index)) {
+            let (Some(v), UnitKind::Amount) = (f.value, f.unit.kind()) else {
+                continue;
+            };
+            if v.is_zero() {
+                continue;
+            }
+            for k in known.get(&f.key()).into_iter().flatten() {
+                let same = |a: Decimal, b: Decimal| {
+                    let scale = a.scale().min(b.scale());
+                    a.round_dp(scale) == b.round_dp(scale)
+                };
+                if same(*k, v) {
+                    as_is += 1;
+                } else if v.checked_div(ten_thousand).is_some_and(|y| same(*k, y)) {
+                    as_yuan += 1;
+                }
+            }
+        }
+        if as_yuan > 0 && as_is == 0 {
+            for f in out.facts.iter_mut().filter(|f| f.table == Some(index)) {
+                if let (Some(printed), Unit::WanYuan) = (f.printed, f.printed_unit) {
+                    let (v, u) = Unit::Yuan.normalize(printed);
+                    f.value = Some(v);
+                    f.unit = u;
+                    f.printed_unit = Unit::Yuan;
+                }
+            }
+            let info = &mut out.tables[index];
+            info.unit = Unit::Yuan.as_str().to_string();
+            info.unit_known = true;
+            info.note = Some(format!(
+                "no unit printed; {as_yuan} figures equal another table's 万元 figures × 10⁴, so amounts are read as 元"
+            ));
+        }
+    }
 }
 
 fn read_table(table: Assembled, out: &mut TableOutput) {
@@ -621,6 +809,7 @@ fn read_table(table: Assembled, out: &mut TableOutput) {
             incomplete: Vec::new(),
             unplaced: 0,
             note: None,
+            unit_known: false,
         });
         return;
     };
@@ -673,6 +862,7 @@ fn read_table(table: Assembled, out: &mut TableOutput) {
         facts: out.facts.len() - before,
         incomplete,
         unplaced,
+        unit_known: printed_unit.is_some() || unit_shown == Unit::Yuan,
         note,
     });
 }

@@ -74,6 +74,7 @@ pub(super) fn read(table: &Table<'_>, out: &mut TableOutput) {
     let functions = &catalog().functions;
     for panel in &panels {
         let mut parent: Option<String> = None;
+        let mut seen: Vec<String> = Vec::new();
         for row in &rows[item_row + 1..] {
             if row.is_blank() || is_note_row(row) || is_column_number_row(row) {
                 continue;
@@ -84,11 +85,16 @@ pub(super) fn read(table: &Table<'_>, out: &mut TableOutput) {
             let key = label_key(&label_cell.text);
             let label = label_cell.text.trim().to_string();
             // (metric template, code, item)
+            let named = match_row(&key, &panel.spec.rows);
+            // A row named again (`一、一般公共预算财政拨款` under `年初财政拨款结转和结余`) is a
+            // part of the row above it, as an indented one is.
+            let repeated = named.is_some_and(|m| seen.iter().any(|s| s == m));
             let meaning: Option<(String, Option<Code>, Option<String>)> =
-                if label_cell.indent > 0 && parent.is_some() {
+                if (label_cell.indent > 0 || repeated) && parent.is_some() {
                     parent.clone().map(|p| (p, None, Some(label.clone())))
-                } else if let Some(m) = match_row(&key, &panel.spec.rows) {
+                } else if let Some(m) = named {
                     parent = Some(m.to_string());
+                    seen.push(m.to_string());
                     Some((m.to_string(), None, None))
                 } else {
                     let class = functions.named(&key, 3);
