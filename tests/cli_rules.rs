@@ -36,8 +36,15 @@ fn rule<'a>(rules: &'a Value, id: &str) -> &'a Value {
 #[test]
 fn rules_lists_every_rule_with_defaults() {
     let rules = rules_json(&[]);
-    assert_eq!(rules.as_array().map(Vec::len), Some(16));
+    // SPEC §5's 16, ROUNDING_DIFFERENCE and the seven text-quality rules of SPEC §6.2.
+    assert_eq!(rules.as_array().map(Vec::len), Some(24));
     assert_eq!(rule(&rules, "PLACEHOLDER")["severity"], "error");
+    assert_eq!(rule(&rules, "ROUNDING_DIFFERENCE")["severity"], "info");
+    assert_eq!(rule(&rules, "TEMPLATE_RESIDUE")["scope"], "document");
+    assert_eq!(
+        rule(&rules, "GROWTH_MISMATCH")["thresholds"]["growth_pct_slack"],
+        "0.5"
+    );
     assert_eq!(
         rule(&rules, "SHARE_MISMATCH")["thresholds"]["pct_slack"],
         "0.1"

@@ -3,11 +3,17 @@
 //!
 //! A gold entry matches a flag on its rule and on each of metric, code, item it names (null
 //! matches anything). Every flag must be required or optional (the gold lists what an auditor
-//! would accept); none may match `must_not_flag`; 003 is clean: no warning or error at all.
+//! would accept) — except `info` hints of the rules added after the gold was written
+//! (`LATER_HINTS`), which the gold cannot list; none may match `must_not_flag`; 003 is clean:
+//! no warning or error at all.
 
 mod common;
 
 use serde_json::Value;
+
+/// Info-level rules written after the gold: a rounding difference within tolerance, doubled
+/// or unpaired punctuation, a paragraph printed twice.
+const LATER_HINTS: [&str; 3] = ["ROUNDING_DIFFERENCE", "PUNCTUATION", "TEXT_COPY"];
 
 fn matches(entry: &Value, flag: &Value) -> bool {
     entry["rule"] == flag["rule"]
@@ -51,8 +57,9 @@ fn check_seed(seed: &str) -> (usize, usize) {
             "{seed}: must-not-flag violated by {}",
             describe(f)
         );
+        let later_hint = f["severity"] == "info" && LATER_HINTS.iter().any(|r| f["rule"] == *r);
         assert!(
-            required.iter().chain(&optional).any(|e| matches(e, f)),
+            later_hint || required.iter().chain(&optional).any(|e| matches(e, f)),
             "{seed}: flag outside the gold's required/optional: {}",
             describe(f)
         );

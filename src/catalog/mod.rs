@@ -50,6 +50,10 @@ pub struct Catalog {
     pub regions: Gazetteer,
     pub rules: Vec<RuleDef>,
     pub thresholds: Vec<ThresholdDef>,
+    /// Parts that cannot exceed a whole printed elsewhere (基本支出 30217 ≤ 公务接待费).
+    pub bounds: Vec<Bound>,
+    /// Measures that are one when the department spends only 一般公共预算 funds.
+    pub same_when_one_fund: Vec<Bound>,
 }
 
 /// A catalog file that does not parse. The embedded files are checked by tests, so this is
@@ -70,6 +74,22 @@ struct MetricsFile {
     metric: Vec<RawMetric>,
     #[serde(default)]
     modifier: Vec<Modifier>,
+    #[serde(default)]
+    bound: Vec<Bound>,
+    #[serde(default)]
+    same_when_one_fund: Vec<Bound>,
+}
+
+/// Two measures and how they relate: `part` (a metric, or `metric@code`) cannot exceed
+/// `whole` (`[[bound]]`), or equals it when the department spends one fund only
+/// (`[[same_when_one_fund]]`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bound {
+    pub part: String,
+    pub whole: String,
+    /// What the relation is, for the flag's message.
+    pub why: String,
 }
 
 /// A phrase printed before a metric's phrase that re-maps it (`购置` + 车辆 → vehicles.purchased).
@@ -154,6 +174,22 @@ impl Catalog {
                 message: format!("modifier {:?}: unknown metric", bad.phrase),
             });
         }
+        let metric_of = |r: &str| r.split('@').next().unwrap_or(r).to_string();
+        let relations = metrics_file
+            .bound
+            .iter()
+            .chain(&metrics_file.same_when_one_fund);
+        for b in relations {
+            for r in [&b.part, &b.whole] {
+                if !known(&metric_of(r)) {
+                    return Err(CatalogError::Invalid {
+                        file: "metrics.toml",
+                        message: format!("relation {}: unknown metric {r:?}", b.why),
+                    });
+                }
+            }
+        }
+        let (bounds, same_when_one_fund) = (metrics_file.bound, metrics_file.same_when_one_fund);
 
         let (functions, economics) = codes::load(include_str!("codes.toml"))?;
         let terms = terms::build(
@@ -177,6 +213,8 @@ impl Catalog {
             regions,
             rules,
             thresholds,
+            bounds,
+            same_when_one_fund,
         })
     }
 

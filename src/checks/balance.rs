@@ -71,7 +71,8 @@ impl DocumentRule for BalanceMismatch {
             doc,
             out,
             |s| &s.balances,
-            |_, total, parts, sum, diff, out| {
+            false,
+            |_, total, parts, sum, diff, _, out| {
                 out.flag(
                     Flag::on(
                         total,

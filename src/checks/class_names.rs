@@ -16,6 +16,14 @@ fn printed_name(label: &str) -> Option<String> {
     (!key.is_empty() && !key.contains("(类)") && !key.contains('占')).then_some(key)
 }
 
+/// The 类 name of a `…（类）…（款）…（项）` path label.
+fn class_of_path(label: &str) -> Option<String> {
+    let key = crate::extract::tables::label_key(label);
+    let class = key.split("(类)").next().filter(|_| key.contains("(类)"))?;
+    let class = class.trim_start_matches(|c: char| c.is_ascii_digit() || matches!(c, '.' | '、'));
+    (!class.is_empty()).then(|| class.to_string())
+}
+
 impl DocumentRule for OutdatedClassName {
     fn id(&self) -> &'static str {
         "OUTDATED_CLASS_NAME"
@@ -28,9 +36,19 @@ impl DocumentRule for OutdatedClassName {
         };
         let c = catalog();
         for fact in doc.facts().iter().filter(|f| f.source == Source::Prose) {
-            let (Some(code), Some(name)) = (&fact.code, printed_name(&fact.label)) else {
-                continue;
+            let Some(code) = &fact.code else { continue };
+            // `文化体育与传媒支出（类）体育（款）群众体育（项）`: the 类 is named by the path.
+            let (code, name) = match (printed_name(&fact.label), class_of_path(&fact.label)) {
+                (Some(name), _) => (code.clone(), name),
+                (None, Some(class)) => {
+                    match crate::model::Code::parse(&code.as_str()[..3.min(code.as_str().len())]) {
+                        Some(c) => (c, class),
+                        None => continue,
+                    }
+                }
+                (None, None) => continue,
             };
+            let code = &code;
             let Some(entry): Option<&CodeEntry> = c.codes_for(code).get(code) else {
                 continue;
             };

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
+use super::tolerance::Interval;
 use super::{Doc, DocumentRule, Findings, Flag};
 use crate::model::{Fact, FactKey};
 
@@ -84,6 +85,114 @@ impl DocumentRule for ConflictingValues {
             }
             flag.evidence = format!("{} / {}", first.quote, other.quote);
             out.flag(flag);
+        }
+        check_bounds(doc, out);
+        check_one_fund(doc, out);
+    }
+}
+
+/// The key of a relation's side: `metric` or `metric@code`, the value aspect.
+fn relation_key(reference: &str) -> FactKey {
+    let (metric, code) = match reference.split_once('@') {
+        Some((m, c)) => (m, crate::model::Code::parse(c)),
+        None => (reference, None),
+    };
+    FactKey {
+        metric: crate::model::MetricKey::new(metric),
+        code,
+        item: None,
+        aspect: crate::model::Aspect::Value,
+    }
+}
+
+/// A part printed larger than the whole it belongs to (基本支出 30217 公务接待费 8.31 beside a
+/// “三公” 公务接待费 of 0.30).
+fn check_bounds(doc: &Doc<'_>, out: &mut Findings) {
+    let slack = doc.pct_slack();
+    for bound in &crate::catalog::catalog().bounds {
+        let wholes: Vec<&Fact> = doc
+            .with_key(&relation_key(&bound.whole))
+            .filter(|f| f.value.is_some())
+            .collect();
+        for part in doc.with_key(&relation_key(&bound.part)) {
+            let Some(p) = Interval::of_fact(part, slack) else {
+                continue;
+            };
+            for whole in &wholes {
+                let Some(w) = Interval::of_fact(whole, slack) else {
+                    continue;
+                };
+                out.checked += 1;
+                if p.lo > w.hi {
+                    let (Some(pv), Some(wv)) = (part.value, whole.value) else {
+                        continue;
+                    };
+                    let mut flag = Flag::on(
+                        part,
+                        format!(
+                            "{}：{}（{} {}）大于{}（{} {}）",
+                            bound.why,
+                            pv,
+                            part.source,
+                            part.location,
+                            wv,
+                            whole.source,
+                            whole.location
+                        ),
+                    )
+                    .expected_found(format!("≤ {}", whole.raw), &part.raw)
+                    .difference(pv - wv);
+                    flag.evidence = format!("{} / {}", part.quote, whole.quote);
+                    out.flag(flag);
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// With all spending from 一般公共预算 (its total equals the year's total spending), the
+/// tables' splits of both must be the same numbers (项目支出 1,367.76 vs 1,367.75).
+fn check_one_fund(doc: &Doc<'_>, out: &mut Findings) {
+    let slack = doc.pct_slack();
+    let total = |metric: &str| -> Vec<&Fact> {
+        doc.with_key(&FactKey::value_of(metric))
+            .filter(|f| f.value.is_some())
+            .collect()
+    };
+    let general = total("expenditure.general_budget");
+    let all = total("expenditure.current_year");
+    let one_fund = !general.is_empty()
+        && !all.is_empty()
+        && general.iter().all(|g| {
+            all.iter().all(|a| {
+                matches!((Interval::of_fact(g, slack), Interval::of_fact(a, slack)), (Some(x), Some(y)) if x.intersects(y))
+            })
+        });
+    if !one_fund {
+        return;
+    }
+    for pair in &crate::catalog::catalog().same_when_one_fund {
+        for part in doc.with_key(&relation_key(&pair.part)) {
+            let Some(pv) = part.value else { continue };
+            let other = doc
+                .with_key(&relation_key(&pair.whole))
+                .find(|w| w.value.is_some_and(|wv| differ(pv, wv)));
+            out.checked += 1;
+            if let (Some(whole), Some(wv)) = (other, other.and_then(|w| w.value)) {
+                let mut flag = Flag::on(
+                    part,
+                    format!(
+                        "{}：{}（{} {}）与 {}（{} {}）",
+                        pair.why, pv, part.source, part.location, wv, whole.source, whole.location
+                    ),
+                )
+                .expected_found(&whole.raw, &part.raw)
+                .difference(pv - wv);
+                flag.evidence = format!("{} / {}", part.quote, whole.quote);
+                out.flag(flag);
+                break;
+            }
         }
     }
 }

@@ -130,6 +130,34 @@ impl DocumentRule for DirectionMismatch {
                 );
             }
         }
+        // `减少为0.00万元，与2024年持平`, `比2025年预算增加持平`: a change and no change in one
+        // breath.
+        static SAID_BOTH: OnceLock<Regex> = OnceLock::new();
+        let said_both = SAID_BOTH.get_or_init(|| {
+            Regex::new(r"(增加|减少|增长|下降|降低|上升)(?:为|到|至)?\s*(?:[0-9.,]+\s*万?元)?\s*[,，]?\s*(?:(?:与|较|比)[^。；;，,]{0,14})?持平")
+                .expect("static pattern")
+        });
+        for line in doc.report.detail.lines.iter().filter(|l| !l.contents) {
+            for m in said_both.find_iter(&line.text) {
+                out.checked += 1;
+                let from = line.text[..m.start()].chars().count();
+                let raw: Vec<char> = line.raw.chars().collect();
+                let to = (from + m.as_str().chars().count()).min(raw.len());
+                let lo = from.saturating_sub(10);
+                out.flag(Flag {
+                    message: format!("同一句既称变化又称持平：“{}”", m.as_str()),
+                    evidence: raw[lo.min(to)..to]
+                        .iter()
+                        .collect::<String>()
+                        .trim()
+                        .to_string(),
+                    location: Some(line.location_at(from).clone()),
+                    expected: Some("a change or 持平".into()),
+                    found: Some(m.as_str().to_string()),
+                    ..Flag::default()
+                });
+            }
+        }
         // 持平 for a measure with a printed change.
         for flat in doc
             .facts()

@@ -24,6 +24,7 @@ mod placeholder;
 mod sections;
 mod shares;
 mod sums;
+mod text_quality;
 mod trend_outlier;
 mod units;
 
@@ -130,6 +131,8 @@ pub struct Flag {
     pub difference: Option<String>,
     /// For archive rules: the document (index in the archive) the flag is about.
     pub document: Option<usize>,
+    /// A hint rather than a finding (a rounding difference within tolerance): always `info`.
+    pub hint: bool,
 }
 
 impl Flag {
@@ -157,11 +160,17 @@ impl Flag {
         self
     }
 
+    /// Marks the flag as a hint, reported as `info` whatever the rule's severity.
+    pub fn hint(mut self) -> Flag {
+        self.hint = true;
+        self
+    }
+
     /// The anomaly this flag becomes under `rule` at the configured severity.
     pub fn into_anomaly(self, rule: &str, severity: Severity) -> Anomaly {
         Anomaly {
             rule: rule.to_string(),
-            severity,
+            severity: if self.hint { Severity::Info } else { severity },
             metric: self.metric,
             code: self.code,
             item: self.item,
@@ -288,6 +297,7 @@ fn document_rules() -> Vec<Box<dyn DocumentRule>> {
         Box::new(placeholder::Placeholder),
         Box::new(performance::CoverageWithoutProjects),
         Box::new(sums::SumMismatch),
+        Box::new(sums::RoundingDifference),
         Box::new(shares::ShareMismatch),
         Box::new(growth::GrowthMismatch),
         Box::new(balance::BalanceMismatch),
@@ -298,6 +308,13 @@ fn document_rules() -> Vec<Box<dyn DocumentRule>> {
         Box::new(sections::MissingSection),
         Box::new(direction::DirectionMismatch),
         Box::new(class_names::OutdatedClassName),
+        Box::new(text_quality::TemplateResidue),
+        Box::new(text_quality::EmptyReason),
+        Box::new(text_quality::ComparisonYear),
+        Box::new(text_quality::Punctuation),
+        Box::new(text_quality::TextCopy),
+        Box::new(text_quality::BlankPage),
+        Box::new(text_quality::IncompleteDisclosure),
     ]
 }
 

@@ -46,6 +46,25 @@ fn flag_names(text: &str, location: &Location, out: &mut Findings) {
     }
 }
 
+/// A year printed with a digit missing or as a placeholder (`202 年度部门决算`, `20XX年`).
+fn flag_truncated_years(text: &str, location: &Location, out: &mut Findings) {
+    static R: OnceLock<Regex> = OnceLock::new();
+    let pattern = R.get_or_init(|| {
+        Regex::new(r"(?:^|[^0-9])(20[0-9]|20[Xx×]{2}|20[Xx×])\s*年度?").expect("static pattern")
+    });
+    for c in pattern.captures_iter(text) {
+        let Some(year) = c.get(1) else { continue };
+        out.flag(Flag {
+            message: format!("年度以“{}”列示，年份不完整", year.as_str()),
+            evidence: clause(text, year.start(), year.end()),
+            location: Some(location.clone()),
+            expected: Some("a four-digit year".into()),
+            found: Some(year.as_str().to_string()),
+            ..Flag::default()
+        });
+    }
+}
+
 impl DocumentRule for Placeholder {
     fn id(&self) -> &'static str {
         "PLACEHOLDER"
@@ -93,6 +112,7 @@ impl DocumentRule for Placeholder {
         }
         for line in &doc.report.detail.lines {
             flag_names(&line.raw, &line.location, out);
+            flag_truncated_years(&line.raw, &line.location, out);
         }
     }
 }

@@ -51,6 +51,18 @@ pub(super) fn violation(
     broken.then_some((sum, sum - value))
 }
 
+/// Σ parts against the total when the relation holds only thanks to rounding: the exact sum
+/// differs from the printed total. `Some((sum, diff))` for such a rounding difference.
+pub(super) fn rounding_difference(total: &Fact, parts: &[&Fact]) -> Option<(Decimal, Decimal)> {
+    let value = total.value?;
+    let sum = parts
+        .iter()
+        .map(|p| p.value)
+        .try_fold(Decimal::ZERO, |acc, v| v.and_then(|v| acc.checked_add(v)))?;
+    let diff = sum.checked_sub(value)?;
+    (!diff.is_zero()).then_some((sum, diff))
+}
+
 fn describe(parts: &[&Fact]) -> String {
     parts
         .iter()
@@ -78,28 +90,60 @@ impl DocumentRule for SumMismatch {
     }
 
     fn check(&self, doc: &Doc<'_>, out: &mut Findings) {
+        all_sums(doc, out);
+        out.flags.retain(|f| !f.hint);
+    }
+}
+
+/// ROUNDING_DIFFERENCE (info): a table's parts add up to its total only within rounding — the
+/// exact sum differs from the printed total by a last-digit difference. Not an error (SPEC §5
+/// tolerance), but a finance bureau's check sheet lists it for the preparer to check.
+pub struct RoundingDifference;
+
+impl DocumentRule for RoundingDifference {
+    fn id(&self) -> &'static str {
+        "ROUNDING_DIFFERENCE"
+    }
+
+    fn check(&self, doc: &Doc<'_>, out: &mut Findings) {
+        all_sums(doc, out);
+        out.flags.retain(|f| f.hint);
+        for f in &mut out.flags {
+            f.hint = false;
+        }
+    }
+}
+
+/// Every sum of the document: flags of SUM_MISMATCH, and rounding differences marked `hint`.
+fn all_sums(doc: &Doc<'_>, out: &mut Findings) {
+    {
         check_lists(doc, out);
         check_table_hierarchies(doc, out);
         check_identities(
             doc,
             out,
             |s| &s.sums,
-            |doc, total, parts, sum, diff, out| {
-                out.flag(
-                    Flag::on(
-                        total,
-                        format!(
-                            "{} {}：{} = {}，所列合计为{}",
-                            table_name(doc, total),
-                            total.label.trim(),
-                            describe(parts),
-                            show(sum),
-                            total.raw
-                        ),
-                    )
-                    .expected_found(&total.raw, show(sum))
-                    .difference(diff),
-                );
+            true,
+            |doc, total, parts, sum, diff, hint, out| {
+                let flag = Flag::on(
+                    total,
+                    format!(
+                        "{} {}：{} = {}，所列合计为{}{}",
+                        table_name(doc, total),
+                        total.label.trim(),
+                        describe(parts),
+                        show(sum),
+                        total.raw,
+                        if hint {
+                            "；尾差在舍入范围内，请核对"
+                        } else {
+                            ""
+                        }
+                    ),
+                )
+                .expected_found(&total.raw, show(sum))
+                .difference(diff);
+                out.flag(if hint { flag.hint() } else { flag });
             },
         );
     }
@@ -197,33 +241,42 @@ fn check_table_hierarchies(doc: &Doc<'_>, out: &mut Findings) {
                 continue;
             }
             out.checked += 1;
-            if let Some((sum, diff)) = violation(total, &parts, Relation::Equal, doc.pct_slack()) {
+            let broken = violation(total, &parts, Relation::Equal, doc.pct_slack());
+            let hint = broken
+                .is_none()
+                .then(|| rounding_difference(total, &parts))
+                .flatten();
+            if let Some((sum, diff)) = broken.or(hint) {
                 let what = match &total.code {
                     Some(c) => format!("{c} {}：下级科目之和", total.label.trim()),
                     None => format!("{}：各类科目之和", total.label.trim()),
                 };
-                out.flag(
-                    Flag::on(
-                        total,
-                        format!(
-                            "{} {what}为{}，所列为{}（{}）",
-                            table_name(doc, total),
-                            show(sum),
-                            total.raw,
-                            parts
-                                .iter()
-                                .map(|p| format!(
-                                    "{} {}",
-                                    p.code.as_ref().map_or("", |c| c.as_str()),
-                                    p.raw
-                                ))
-                                .collect::<Vec<_>>()
-                                .join(" + ")
-                        ),
-                    )
-                    .expected_found(&total.raw, show(sum))
-                    .difference(diff),
-                );
+                let flag = Flag::on(
+                    total,
+                    format!(
+                        "{} {what}为{}，所列为{}（{}）{}",
+                        table_name(doc, total),
+                        show(sum),
+                        total.raw,
+                        parts
+                            .iter()
+                            .map(|p| format!(
+                                "{} {}",
+                                p.code.as_ref().map_or("", |c| c.as_str()),
+                                p.raw
+                            ))
+                            .collect::<Vec<_>>()
+                            .join(" + "),
+                        if broken.is_some() {
+                            ""
+                        } else {
+                            "；尾差在舍入范围内，请核对"
+                        }
+                    ),
+                )
+                .expected_found(&total.raw, show(sum))
+                .difference(diff);
+                out.flag(if broken.is_some() { flag } else { flag.hint() });
             }
         }
     }
@@ -254,7 +307,8 @@ pub(super) fn check_identities<'d>(
     doc: &Doc<'d>,
     out: &mut Findings,
     select: impl Fn(&TableSignature) -> &Vec<IdentitySpec>,
-    report: impl Fn(&Doc<'d>, &Fact, &[&Fact], Decimal, Decimal, &mut Findings),
+    hints: bool,
+    report: impl Fn(&Doc<'d>, &Fact, &[&Fact], Decimal, Decimal, bool, &mut Findings),
 ) {
     for (index, info) in doc.report.tables.iter().enumerate() {
         let Some(signature) = info.signature.as_ref().and_then(|id| catalog().table(id)) else {
@@ -287,6 +341,7 @@ pub(super) fn check_identities<'d>(
                 }
                 let mut parts = Vec::new();
                 let mut missing = 0;
+                let mut placeholders = false;
                 for part in &identity.parts {
                     let (metric, code) = parse_ref(part);
                     let code = code
@@ -300,7 +355,10 @@ pub(super) fn check_identities<'d>(
                     });
                     match found {
                         Some(f) if f.value.is_some() => parts.push(f),
-                        Some(_) => missing += identity.parts.len(),
+                        Some(_) => {
+                            missing += identity.parts.len();
+                            placeholders = true;
+                        }
                         None => missing += 1,
                     }
                 }
@@ -314,7 +372,15 @@ pub(super) fn check_identities<'d>(
                 };
                 out.checked += 1;
                 if let Some((sum, diff)) = violation(total, &parts, relation, doc.pct_slack()) {
-                    report(doc, total, &parts, sum, diff, out);
+                    report(doc, total, &parts, sum, diff, false, out);
+                } else if hints
+                    && !placeholders
+                    // Parts not printed at all (no 307 or 309 row) are nothing spent.
+                    && violation(total, &parts, Relation::Equal, doc.pct_slack()).is_none()
+                {
+                    if let Some((sum, diff)) = rounding_difference(total, &parts) {
+                        report(doc, total, &parts, sum, diff, true, out);
+                    }
                 }
             }
         }

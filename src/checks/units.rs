@@ -4,6 +4,9 @@
 //! The same item is the same fact key, or a project's cost indicator and the project's budget
 //! (`互联网宽带租赁成本 = 130 元` in the targets of a project budgeted at `130` 万元).
 
+use std::sync::OnceLock;
+
+use regex::Regex;
 use rust_decimal::Decimal;
 
 use super::tolerance::Interval;
@@ -107,8 +110,43 @@ impl DocumentRule for UnitSuspect {
                 }
             }
         }
+        missing_percent_signs(doc, out);
         if out.checked == 0 {
             out.note("no figure printed in 元 beside a 万元 figure of the same item");
+        }
+    }
+}
+
+/// `…15411.43 万元，占 76.23;` among shares printed with `%`: a share without its unit.
+fn missing_percent_signs(doc: &Doc<'_>, out: &mut Findings) {
+    static R: OnceLock<Regex> = OnceLock::new();
+    let bare_share = R.get_or_init(|| {
+        Regex::new(r"占\s*([0-9]+(?:\.[0-9]+)?)\s*([;；,，。]|$)").expect("static")
+    });
+    for line in doc.report.detail.lines.iter().filter(|l| !l.contents) {
+        let shares_with_unit =
+            line.text.matches('占').count() - bare_share.find_iter(&line.text).count();
+        if shares_with_unit == 0 {
+            continue;
+        }
+        for c in bare_share.captures_iter(&line.text) {
+            let Some(number) = c.get(1) else { continue };
+            out.checked += 1;
+            let from = line.text[..number.start()].chars().count();
+            let raw: Vec<char> = line.raw.chars().collect();
+            let to = (from + number.as_str().chars().count()).min(raw.len());
+            out.flag(Flag {
+                message: format!("占比“{}”缺少百分号（同句其他占比均带%）", number.as_str()),
+                evidence: raw[from.saturating_sub(16).min(to)..to]
+                    .iter()
+                    .collect::<String>()
+                    .trim()
+                    .to_string(),
+                location: Some(line.location_at(from).clone()),
+                expected: Some(format!("{}%", number.as_str())),
+                found: Some(number.as_str().to_string()),
+                ..Flag::default()
+            });
         }
     }
 }

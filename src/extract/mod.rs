@@ -74,6 +74,9 @@ pub struct Detail {
     pub printed_codes: Vec<(crate::model::Code, String)>,
     /// Non-empty cells of the grids (table text), with their locations.
     pub cells: Vec<(crate::model::Location, String)>,
+    /// Pages of page text or a PDF (0 when the input has no pages), and those without text.
+    pub page_count: u32,
+    pub blank_pages: Vec<u32>,
 }
 
 impl DocumentReport {
@@ -180,7 +183,12 @@ pub fn read_sheet_bytes(file: &str, bytes: &[u8]) -> DocumentReport {
         .and_then(|s| s.to_str())
         .unwrap_or_default()
         .to_string();
-    fill(&mut report, extract(book.lines, book.grids, &stem));
+    let doc = text::TextDocument {
+        lines: book.lines,
+        grids: book.grids,
+        ..text::TextDocument::default()
+    };
+    fill(&mut report, extract(doc, &stem));
     report
 }
 
@@ -233,12 +241,18 @@ pub fn extract_text(decoded: &str) -> Extraction {
     } else {
         text::split(decoded)
     };
-    extract(doc.lines, doc.grids, "")
+    extract(doc, "")
 }
 
 /// Extracts identity and facts from prose lines and grids, whatever file they came from;
 /// `file_stem` names the department when nothing inside does.
-pub fn extract(lines: Vec<text::ProseLine>, grids: Vec<Grid>, file_stem: &str) -> Extraction {
+pub fn extract(doc: text::TextDocument, file_stem: &str) -> Extraction {
+    let text::TextDocument {
+        lines,
+        grids,
+        pages,
+        blank_pages,
+    } = doc;
     let table_output = tables::extract(&grids);
     let identity = identity::identify(&lines, &grids, file_stem, &table_output.kinds());
     let codes = CodeBook::new(catalog(), table_output.printed_codes.iter().cloned());
@@ -261,6 +275,8 @@ pub fn extract(lines: Vec<text::ProseLine>, grids: Vec<Grid>, file_stem: &str) -
             lists: prose_output.lists,
             printed_codes: table_output.printed_codes,
             cells,
+            page_count: pages,
+            blank_pages,
         },
     }
 }

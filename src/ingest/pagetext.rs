@@ -40,10 +40,15 @@ pub struct PageLine {
 }
 
 impl PageLine {
+    /// `page N, line M`; `line M` for text of one page (no form feeds).
     fn location(&self) -> Location {
-        Location::Page {
-            page: self.page,
-            line: self.line,
+        if self.page == 0 {
+            Location::Line(self.line)
+        } else {
+            Location::Page {
+                page: self.page,
+                line: self.line,
+            }
         }
     }
 }
@@ -51,8 +56,14 @@ impl PageLine {
 /// Cuts text into pages (form feeds) and lines (LF, CRLF or CR).
 pub fn page_lines(text: &str) -> Vec<PageLine> {
     let mut out = Vec::new();
+    let paged = text.contains('\u{c}');
     for (p, page) in text.split('\u{c}').enumerate() {
-        let page_no = u32::try_from(p + 1).unwrap_or(u32::MAX);
+        // Text of one page keeps plain line numbers (page 0).
+        let page_no = if paged {
+            u32::try_from(p + 1).unwrap_or(u32::MAX)
+        } else {
+            0
+        };
         let lines = page.split('\n').flat_map(|l| {
             let l = l.strip_suffix('\r').unwrap_or(l);
             l.split('\r')
@@ -90,7 +101,11 @@ enum Shape {
 
 /// Splits page text into prose statements and token grids.
 pub fn split(text: &str) -> TextDocument {
-    layout(page_lines(text))
+    let mut doc = layout(page_lines(text));
+    // A parser's page text says nothing about why a page is empty (an image, a separator
+    // page): only a PDF's own pages are reported blank.
+    doc.blank_pages.clear();
+    doc
 }
 
 /// Lays out printed lines (from text or a PDF) into prose statements and token grids.
@@ -108,9 +123,22 @@ pub fn layout(lines: Vec<PageLine>) -> TextDocument {
     let prose: Vec<usize> = (0..lines.len())
         .filter(|&i| !in_region[i] && !matches!(shapes[i], Shape::Blank | Shape::Furniture))
         .collect();
+    let pages = lines.last().map_or(0, |l| l.page);
+    // Text without form feeds is one page: no page numbers, no blank pages.
+    let blank_pages = (1..=pages)
+        .filter(|&p| {
+            lines
+                .iter()
+                .zip(&shapes)
+                .filter(|(l, _)| l.page == p)
+                .all(|(_, s)| matches!(s, Shape::Blank | Shape::Furniture))
+        })
+        .collect();
     TextDocument {
         lines: statements(&lines, &shapes, &prose),
         grids,
+        pages,
+        blank_pages,
     }
 }
 
@@ -343,7 +371,7 @@ fn classify(lines: &[PageLine]) -> Vec<Shape> {
                 .all(|o| o.raw.trim().is_empty());
             before || after
         };
-        if first_or_last && is_page_number(&folded, l.page) {
+        if l.page > 0 && first_or_last && is_page_number(&folded, l.page) {
             shapes.push(Shape::Furniture);
             continue;
         }
@@ -663,8 +691,9 @@ fn statements(lines: &[PageLine], shapes: &[Shape], prose: &[usize]) -> Vec<Pros
     } else {
         widths.last().copied().unwrap_or(usize::MAX)
     };
-    // Pages that open with 目录 are the table of contents.
-    let contents_pages: Vec<u32> = prose
+    // Pages that open with 目录 are the table of contents, and so are the pages after one
+    // that hold nothing but headings (its continuation).
+    let mut contents_pages: Vec<u32> = prose
         .iter()
         .filter(|&&i| {
             let first = lines[..=i]
@@ -676,6 +705,25 @@ fn statements(lines: &[PageLine], shapes: &[Shape], prose: &[usize]) -> Vec<Pros
         })
         .map(|&i| lines[i].page)
         .collect();
+    let mut next = contents_pages.last().map(|p| p + 1);
+    while let Some(page) = next {
+        let on_page: Vec<usize> = prose
+            .iter()
+            .copied()
+            .filter(|&i| lines[i].page == page)
+            .collect();
+        let only_headings = !on_page.is_empty()
+            && on_page.iter().all(|&i| {
+                let key = normalize::name_key(&lines[i].raw);
+                key.chars().count() <= 40 && sentence_punctuation(&key) == 0
+            });
+        if only_headings {
+            contents_pages.push(page);
+            next = Some(page + 1);
+        } else {
+            next = None;
+        }
+    }
     let mut out: Vec<ProseLine> = Vec::new();
     let mut previous: Option<usize> = None;
     for (n, &i) in prose.iter().enumerate() {
@@ -809,10 +857,8 @@ mod tests {
         assert_eq!(grid.caption.len(), 2);
         assert_eq!(grid.rows.len(), 3);
         assert_eq!(grid.rows[2].cells[0].text, "201");
-        assert_eq!(
-            grid.rows[2].cells[0].location,
-            Location::Page { page: 1, line: 5 }
-        );
+        // One page (no form feed): plain line numbers.
+        assert_eq!(grid.rows[2].cells[0].location, Location::Line(5));
         let prose = texts(&doc);
         assert!(prose.iter().any(|l| l.starts_with("注：")));
         assert!(prose.iter().any(|l| l == "正文继续。"));

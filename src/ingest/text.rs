@@ -54,6 +54,9 @@ impl ProseLine {
 pub struct TextDocument {
     pub lines: Vec<ProseLine>,
     pub grids: Vec<Grid>,
+    /// Pages of page text or a PDF (0 for text without pages), and the ones with no text.
+    pub pages: u32,
+    pub blank_pages: Vec<u32>,
 }
 
 /// How many prose lines before a block may hold its title.
