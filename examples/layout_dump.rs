@@ -1,10 +1,14 @@
-//! Debug: prints how page text is laid out into prose statements and token grids.
-use fiscal_archive::ingest::{decode, pagetext};
+//! Debug: prints how page text or a PDF is laid out into prose statements and grids.
+use fiscal_archive::ingest::{decode, pagetext, pdf};
 fn main() {
     let path = std::env::args().nth(1).expect("file");
     let bytes = std::fs::read(&path).expect("read");
-    let (text, _) = decode::decode(&bytes).expect("decode");
-    let doc = pagetext::split(&text);
+    let doc = if path.ends_with(".pdf") {
+        pdf::read(&bytes).expect("pdf").doc
+    } else {
+        let (text, _) = decode::decode(&bytes).expect("decode");
+        pagetext::split(&text)
+    };
     let what = std::env::args().nth(2).unwrap_or_default();
     if what != "grids" {
         for l in &doc.lines {
@@ -14,7 +18,9 @@ fn main() {
     if what != "prose" {
         for g in &doc.grids {
             println!(
-                "=== GRID caption: {:?}",
+                "=== GRID {} tokens={} caption: {:?}",
+                g.name,
+                g.tokens,
                 g.caption.iter().map(|c| c.raw.clone()).collect::<Vec<_>>()
             );
             for r in &g.rows {
@@ -26,7 +32,11 @@ fn main() {
                         .unwrap_or_default(),
                     r.cells
                         .iter()
-                        .map(|c| c.raw.clone())
+                        .map(|c| if c.merged {
+                            format!("<{}>", c.raw.replace('\n', "/"))
+                        } else {
+                            c.raw.replace('\n', "/")
+                        })
                         .collect::<Vec<_>>()
                         .join(" ¦ ")
                 );

@@ -139,6 +139,7 @@ pub fn read_document(path: &Path) -> DocumentReport {
     match extension.as_str() {
         "txt" | "text" | "" => read_text_bytes(&file, &bytes),
         "xlsx" | "xlsm" | "xls" | "ods" => read_sheet_bytes(&file, &bytes),
+        "pdf" => read_pdf_bytes(&file, &bytes),
         other => {
             let known: Vec<String> = INPUT_EXTENSIONS.iter().map(|e| format!(".{e}")).collect();
             report.errors.push(error(
@@ -154,8 +155,40 @@ pub fn read_document(path: &Path) -> DocumentReport {
     }
 }
 
-/// The file extensions `read_document` reads: parsed text, then workbooks.
-pub const INPUT_EXTENSIONS: [&str; 5] = ["txt", "xlsx", "xlsm", "xls", "ods"];
+/// The file extensions `read_document` reads: parsed text, workbooks, PDFs.
+pub const INPUT_EXTENSIONS: [&str; 6] = ["txt", "xlsx", "xlsm", "xls", "ods", "pdf"];
+
+/// Reads a text PDF from its bytes; pages without text or that fail alone are reported.
+pub fn read_pdf_bytes(file: &str, bytes: &[u8]) -> DocumentReport {
+    let mut report = DocumentReport::empty(file);
+    report.doc_id = Some(doc_id(bytes));
+    let read = match crate::ingest::pdf::read(bytes) {
+        Ok(r) => r,
+        Err(e) => {
+            report
+                .errors
+                .push(error("pdf", format!("{file}: {e}"), None));
+            return report;
+        }
+    };
+    report.encoding = Some("pdf".to_string());
+    for (page, why) in &read.problems {
+        report.errors.push(error(
+            "pdf",
+            format!("{file}: page {page} cannot be read: {why}"),
+            Some(format!("page {page}")),
+        ));
+    }
+    for page in &read.doc.blank_pages {
+        report.errors.push(error(
+            "pdf",
+            format!("{file}: page {page}: no text layer (a scanned or empty page)"),
+            Some(format!("page {page}")),
+        ));
+    }
+    fill(&mut report, extract(read.doc, ""));
+    report
+}
 
 /// Reads a workbook from its bytes; sheets that fail alone are reported, the rest is kept.
 pub fn read_sheet_bytes(file: &str, bytes: &[u8]) -> DocumentReport {

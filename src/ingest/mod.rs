@@ -6,5 +6,6 @@ pub mod decode;
 pub mod grid;
 pub mod normalize;
 pub mod pagetext;
+pub mod pdf;
 pub mod sheet;
 pub mod text;

@@ -85,6 +85,27 @@ fn code_columns(header: &[&Row], paths: &[String]) -> (Option<CodeColumns>, Opti
     (code, name)
 }
 
+/// Codes printed in parts (`201 | 06 | 01`) from column `c` on: the 类 column and the columns
+/// of 2-digit 款/项 parts after it, when the rows print them so.
+fn split_in_data(rows: &[Row], c: usize) -> Option<CodeColumns> {
+    let part = |row: &Row, i: usize| {
+        row.cell(i)
+            .is_some_and(|x| x.text.len() == 2 && x.text.bytes().all(|b| b.is_ascii_digit()))
+    };
+    let class = |row: &Row| {
+        row.cell(c)
+            .is_some_and(|x| x.text.len() == 3 && x.text.bytes().all(|b| b.is_ascii_digit()))
+    };
+    let with_kuan = rows.iter().filter(|r| class(r) && part(r, c + 1)).count();
+    if with_kuan == 0 {
+        return None;
+    }
+    let with_xiang = rows
+        .iter()
+        .any(|r| class(r) && part(r, c + 1) && part(r, c + 2));
+    Some(CodeColumns::Split(c, c + 1, with_xiang.then_some(c + 2)))
+}
+
 pub(super) fn read(table: &Table<'_>, out: &mut TableOutput) {
     let rows = table.rows;
     let last_meta = rows.iter().rposition(is_meta_row);
@@ -112,6 +133,15 @@ pub(super) fn read(table: &Table<'_>, out: &mut TableOutput) {
         .collect();
     let paths = column_paths(&header);
     let (code_cols, name_col) = code_columns(&header, &paths);
+    let code_cols = match code_cols {
+        // `201 | 06 | 01` in the rows although the header names one code column.
+        Some(CodeColumns::One(c)) | Some(CodeColumns::Split(c, _, _))
+            if split_in_data(&rows[first_data.min(rows.len())..], c).is_some() =>
+        {
+            split_in_data(&rows[first_data.min(rows.len())..], c)
+        }
+        other => other,
+    };
     let code_cols = code_cols.unwrap_or_else(|| {
         CodeColumns::One(
             rows.get(first_data)

@@ -110,7 +110,18 @@ pub(super) fn read(table: &Table<'_>, out: &mut TableOutput) {
             let Some((template, code, item)) = meaning else {
                 continue;
             };
+            // A row named by a metric of its own (`本年支出合计`) is read in the panel's first
+            // column; a `{column}` template reads every column (人员经费, 公用经费, 项目支出…).
+            let per_column = template.contains('{');
+            let first_value = panel
+                .values
+                .iter()
+                .find(|(c, _)| row.cell(*c).is_some())
+                .map(|(c, _)| *c);
             for (c, spec) in &panel.values {
+                if !per_column && Some(*c) != first_value {
+                    continue;
+                }
                 let Some(cell) = row.cell(*c) else { continue };
                 let Some(metric) = expand(&template, *spec) else {
                     continue;
