@@ -258,6 +258,18 @@ impl Unit {
     }
 }
 
+impl Unit {
+    /// A value in the normalized unit (万元) back in this printed unit, for messages that
+    /// quote the printed figures beside it.
+    pub fn printed_from(self, normalized: Decimal) -> Decimal {
+        match self {
+            Unit::Yuan => shift_decimal(normalized, 4),
+            Unit::YiYuan => shift_decimal(normalized, -4),
+            _ => normalized,
+        }
+    }
+}
+
 /// Multiplies by 10^places without losing digits (negative places divide).
 fn shift_decimal(value: Decimal, places: i32) -> Decimal {
     let scale = value.scale() as i32;

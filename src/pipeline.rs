@@ -246,10 +246,14 @@ pub struct Outputs {
 #[derive(Clone, Debug, Serialize)]
 pub struct Plan {
     pub pipeline: Option<PathBuf>,
+    /// The input directories and files as given.
+    pub roots: Vec<PathBuf>,
     /// Input files, sorted and deduplicated.
     pub inputs: Vec<PathBuf>,
     /// Input paths given that do not exist (reported as failed inputs).
     pub missing_inputs: Vec<PathBuf>,
+    /// Files under the input directories that are not read, with the reason (run.json).
+    pub skipped: Vec<Skipped>,
     pub filters: Filters,
     #[serde(skip)]
     pub rules: RuleSettings,
@@ -267,6 +271,14 @@ pub struct Plan {
     pub source_date_epoch: Option<i64>,
 }
 
+impl Plan {
+    /// The input paths as given, for messages.
+    pub fn roots_display(&self) -> String {
+        let roots: Vec<String> = self.roots.iter().map(|r| r.display().to_string()).collect();
+        roots.join(", ")
+    }
+}
+
 fn globset(patterns: &[String]) -> Result<GlobSet, String> {
     let mut b = GlobSetBuilder::new();
     for p in patterns {
@@ -275,32 +287,79 @@ fn globset(patterns: &[String]) -> Result<GlobSet, String> {
     b.build().map_err(|e| e.to_string())
 }
 
-/// Files under `root` matching `include` and not `exclude`, recursively, sorted.
-fn walk(root: &Path, include: &GlobSet, exclude: &GlobSet, out: &mut Vec<PathBuf>) {
-    fn visit(
-        dir: &Path,
-        root: &Path,
-        include: &GlobSet,
-        exclude: &GlobSet,
-        out: &mut Vec<PathBuf>,
-    ) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
+/// A file under an input directory that the run does not read, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    pub file: String,
+    pub reason: String,
+}
+
+/// Why a file that `include`/`exclude` leave out is not read: not a document type the tool
+/// reads, or left out by the pipeline's globs.
+fn skip_reason(path: &Path, included: bool) -> String {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_lowercase)
+        .unwrap_or_default();
+    if !included && !crate::extract::INPUT_EXTENSIONS.contains(&ext.as_str()) {
+        let known: Vec<String> = crate::extract::INPUT_EXTENSIONS
+            .iter()
+            .map(|e| format!(".{e}"))
+            .collect();
+        let what = if ext.is_empty() {
+            "no extension".to_string()
+        } else {
+            format!(".{ext}")
+        };
+        format!("not an input type ({what}; inputs are {})", known.join(" "))
+    } else if !included {
+        "not matched by [inputs] include".to_string()
+    } else {
+        "matched by [inputs] exclude".to_string()
+    }
+}
+
+/// Files under `root` matching `include` and not `exclude`, recursively, sorted; every other
+/// file goes to `skipped` with its reason. Directories that cannot be listed are skipped too.
+fn walk(
+    root: &Path,
+    include: &GlobSet,
+    exclude: &GlobSet,
+    out: &mut Vec<PathBuf>,
+    skipped: &mut Vec<Skipped>,
+) {
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) => {
+                skipped.push(Skipped {
+                    file: dir.display().to_string(),
+                    reason: format!("directory cannot be listed: {e}"),
+                });
+                continue;
+            }
         };
         let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
         paths.sort();
-        for p in paths {
+        for p in paths.into_iter().rev() {
             if p.is_dir() {
-                visit(&p, root, include, exclude, out);
+                stack.push(p);
+                continue;
+            }
+            let rel = p.strip_prefix(root).unwrap_or(&p);
+            let included = include.is_match(rel);
+            if included && !exclude.is_match(rel) {
+                out.push(p);
             } else {
-                let rel = p.strip_prefix(root).unwrap_or(&p);
-                if include.is_match(rel) && !exclude.is_match(rel) {
-                    out.push(p);
-                }
+                skipped.push(Skipped {
+                    reason: skip_reason(&p, included),
+                    file: p.display().to_string(),
+                });
             }
         }
     }
-    visit(root, root, include, exclude, out);
 }
 
 impl Plan {
@@ -331,9 +390,10 @@ impl Plan {
         let exclude = globset(&file.inputs.exclude)?;
         let mut inputs = Vec::new();
         let mut missing_inputs = Vec::new();
+        let mut skipped = Vec::new();
         for root in &roots {
             if root.is_dir() {
-                walk(root, &include, &exclude, &mut inputs);
+                walk(root, &include, &exclude, &mut inputs, &mut skipped);
             } else if root.is_file() {
                 inputs.push(root.clone());
             } else {
@@ -342,6 +402,8 @@ impl Plan {
         }
         inputs.sort();
         inputs.dedup();
+        skipped.sort_by(|a, b| a.file.cmp(&b.file));
+        skipped.dedup();
 
         let mut filters = file.filters.clone();
         if !o.departments.is_empty() {
@@ -377,9 +439,11 @@ impl Plan {
             _ => None,
         };
         Ok(Plan {
+            roots,
             pipeline: pipeline_path,
             inputs,
             missing_inputs,
+            skipped,
             filters,
             rules: file.rules,
             departments: file.departments,

@@ -163,6 +163,61 @@ fn apply_manifest(report: &mut DocumentReport, plan: &Plan) {
     }
 }
 
+/// The file's path without its extension.
+fn path_stem(file: &str) -> &str {
+    let name_start = file.rfind(['/', '\\']).map_or(0, |i| i + 1);
+    match file[name_start..].rfind('.') {
+        Some(dot) if dot > 0 => &file[..name_start + dot],
+        _ => file,
+    }
+}
+
+/// Files of one disclosure sit side by side and share a name: `D.txt`, `D_alt.txt`,
+/// `D_tables.xlsx`. A part that does not print its identity (a tables workbook without a
+/// `部门：` row) takes what is missing from the companion whose name it extends, or that
+/// extends its name, the longest shared name first. Nothing printed is overwritten.
+fn fill_from_companions(reports: &mut [DocumentReport]) {
+    fn extends(long: &str, short: &str) -> bool {
+        long.len() > short.len()
+            && long.starts_with(short)
+            && long[short.len()..].starts_with(['_', '-', '.', ' '])
+    }
+    let identities: Vec<(String, crate::model::Identity)> = reports
+        .iter()
+        .filter(|r| !r.unreadable())
+        .map(|r| (path_stem(&r.file).to_string(), r.document.clone()))
+        .collect();
+    for report in reports.iter_mut() {
+        let d = &report.document;
+        if d.department.is_some() && d.fiscal_year.is_some() && d.kind.is_some() {
+            continue;
+        }
+        let stem = path_stem(&report.file).to_string();
+        let companion = identities
+            .iter()
+            .filter(|(other, id)| {
+                (extends(&stem, other) || extends(other, &stem))
+                    && id.department.is_some()
+                    && (d.fiscal_year.is_none() || id.fiscal_year == d.fiscal_year)
+                    && (d.kind.is_none() || id.kind == d.kind)
+            })
+            .min_by_key(|(other, _)| (stem.len().abs_diff(other.len()), other.clone()));
+        let Some((_, id)) = companion else { continue };
+        let d = &mut report.document;
+        if d.department.is_none() {
+            d.department.clone_from(&id.department);
+            d.department_key.clone_from(&id.department_key);
+            d.region.clone_from(&id.region);
+        }
+        if d.fiscal_year.is_none() {
+            d.fiscal_year = id.fiscal_year;
+        }
+        if d.kind.is_none() {
+            d.kind = id.kind;
+        }
+    }
+}
+
 fn passes_filters(doc: &Document, plan: &Plan) -> bool {
     let f = &plan.filters;
     let d = &doc.report.document;
@@ -227,6 +282,8 @@ pub fn consolidate(
             errors: vec![format!("io: {} does not exist", missing.display())],
         });
     }
+    let mut reports = reports;
+    fill_from_companions(&mut reports);
     for mut report in reports {
         if report.unreadable() {
             inputs.push(input_row(&report, InputStatus::Failed));

@@ -102,6 +102,10 @@ pub struct TableSignature {
     /// when no other placement fits the table's identities.
     #[serde(default)]
     pub rare: Vec<String>,
+    /// The explanations a document of this table's set must carry (MISSING_SECTION), when
+    /// the set's template differs from the standard one; absent: the standard four.
+    #[serde(default)]
+    pub sections: Option<Vec<String>>,
 }
 
 fn aspect_opt<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Aspect>, D::Error> {

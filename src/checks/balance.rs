@@ -4,7 +4,7 @@
 
 use super::sums::check_identities;
 use super::tolerance::Interval;
-use super::{show, Doc, DocumentRule, Findings, Flag};
+use super::{show, show_like, Doc, DocumentRule, Findings, Flag};
 use crate::model::{Fact, FactKey, Kind, Source};
 
 pub struct BalanceMismatch;
@@ -84,11 +84,11 @@ impl DocumentRule for BalanceMismatch {
                                 .map(|p| format!("{} {}", p.label.trim(), p.raw))
                                 .collect::<Vec<_>>()
                                 .join(" + "),
-                            show(sum),
+                            show_like(sum, total),
                             total.raw
                         ),
                     )
-                    .expected_found(&total.raw, show(sum))
+                    .expected_found(&total.raw, show_like(sum, total))
                     .difference(diff),
                 );
             },

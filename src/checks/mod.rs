@@ -428,6 +428,12 @@ pub fn show(d: Decimal) -> String {
     d.normalize().to_string()
 }
 
+/// A sum or expected value in the unit `like` was printed in (`154,369,327` beside a 元
+/// total, not `15436.9327`).
+pub fn show_like(d: Decimal, like: &crate::model::Fact) -> String {
+    show(like.printed_unit.printed_from(d))
+}
+
 #[cfg(test)]
 pub(crate) mod testing {
     //! Helpers for rule unit tests: a report from a small text.

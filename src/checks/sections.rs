@@ -31,9 +31,26 @@ impl DocumentRule for MissingSection {
     fn check(&self, doc: &Doc<'_>, out: &mut Findings) {
         let lines = &doc.report.detail.lines;
         let who = doc.report.document.department.clone().unwrap_or_default();
+        // A table set with its own template (教育部 universities: four tables, no 三公 part)
+        // says which explanations belong to it.
+        let template: Option<(&str, &Vec<String>)> = doc
+            .report
+            .tables
+            .iter()
+            .filter_map(|t| t.signature.as_deref())
+            .filter_map(|id| crate::catalog::catalog().tables.iter().find(|s| s.id == id))
+            .find_map(|s| s.sections.as_ref().map(|v| (s.name.as_str(), v)));
         if doc.report.has_prose_part() {
             let text: String = lines.iter().map(|l| normalize::name_key(&l.text)).collect();
             for (what, words) in REQUIRED {
+                if let Some((table, sections)) = template {
+                    if !sections.iter().any(|s| s == what) {
+                        out.note(format!(
+                            "{what}: not part of the template of the set {table} belongs to"
+                        ));
+                        continue;
+                    }
+                }
                 out.checked += 1;
                 if !words.iter().any(|w| text.contains(w)) {
                     out.flag(Flag {

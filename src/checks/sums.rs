@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 
 use super::tolerance::Interval;
-use super::{show, Doc, DocumentRule, Findings, Flag};
+use super::{show_like, Doc, DocumentRule, Findings, Flag};
 use crate::catalog::{catalog, IdentitySpec, TableSignature};
 use crate::model::{Aspect, Code, Fact, UnitKind};
 
@@ -132,7 +132,7 @@ fn all_sums(doc: &Doc<'_>, out: &mut Findings) {
                         table_name(doc, total),
                         total.label.trim(),
                         describe(parts),
-                        show(sum),
+                        show_like(sum, total),
                         total.raw,
                         if hint {
                             "；尾差在舍入范围内，请核对"
@@ -141,7 +141,7 @@ fn all_sums(doc: &Doc<'_>, out: &mut Findings) {
                         }
                     ),
                 )
-                .expected_found(&total.raw, show(sum))
+                .expected_found(&total.raw, show_like(sum, total))
                 .difference(diff);
                 out.flag(if hint { flag.hint() } else { flag });
             },
@@ -169,6 +169,20 @@ fn check_lists(doc: &Doc<'_>, out: &mut Findings) {
         if parts.is_empty() {
             continue;
         }
+        // `收支总预算X万元，其中本年收入预算…；本年支出预算…` lists both sides of a balance:
+        // items of income and of expenditure under one lead-in are not its parts.
+        let domain = |f: &Fact| {
+            f.metric
+                .as_str()
+                .split('.')
+                .next()
+                .unwrap_or("")
+                .to_string()
+        };
+        if parts.iter().any(|p| domain(p) != domain(total)) {
+            out.note("a list mixing income and expenditure items is not a breakdown");
+            continue;
+        }
         if total.value.is_none() || parts.iter().any(|p| p.value.is_none()) {
             out.note("a list with a placeholder cannot be added up");
             continue;
@@ -193,11 +207,11 @@ fn check_lists(doc: &Doc<'_>, out: &mut Findings) {
                         list.connector,
                         verb,
                         describe(&parts),
-                        show(sum),
+                        show_like(sum, total),
                         total.raw
                     ),
                 )
-                .expected_found(&total.raw, show(sum))
+                .expected_found(&total.raw, show_like(sum, total))
                 .difference(diff),
             );
         }
@@ -256,7 +270,7 @@ fn check_table_hierarchies(doc: &Doc<'_>, out: &mut Findings) {
                     format!(
                         "{} {what}为{}，所列为{}（{}）{}",
                         table_name(doc, total),
-                        show(sum),
+                        show_like(sum, total),
                         total.raw,
                         parts
                             .iter()
@@ -274,7 +288,7 @@ fn check_table_hierarchies(doc: &Doc<'_>, out: &mut Findings) {
                         }
                     ),
                 )
-                .expected_found(&total.raw, show(sum))
+                .expected_found(&total.raw, show_like(sum, total))
                 .difference(diff);
                 out.flag(if broken.is_some() { flag } else { flag.hint() });
             }
@@ -413,6 +427,22 @@ mod tests {
         // 45.8300 stands for [45.82995, 45.83005]: touches 45.83, so some values satisfy it.
         let text = format!("{HEAD}3.卫生健康支出45.8300万元，具体包括：\n（1）事业单位医疗40.69万元。\n（2）公务员医疗补助5.15万元。");
         assert!(run(&SumMismatch, &text).0.is_empty());
+    }
+
+    #[test]
+    fn sums_skip_a_list_of_both_sides_of_a_balance() {
+        // 西南大学 2021: the lead-in is the balance of income and expenditure.
+        let text = format!(
+            "{HEAD}我校2021年收支总预算490,808.40万元，其中本年收入预算390,140.45万元，使用非财政拨款结余18,953.73万元，上年结转81,714.17万元；本年支出预算415,808.40万元，结转下年75,000.00万元。"
+        );
+        let (flags, checked) = run(&SumMismatch, &text);
+        assert_eq!((flags.len(), checked), (0, 0), "{flags:?}");
+        // The income side alone adds up to the total and is checked.
+        let text = format!(
+            "{HEAD}我校2021年收入总计490,808.40万元，其中本年收入390,140.45万元，使用非财政拨款结余18,953.73万元，上年结转81,714.17万元。"
+        );
+        let (flags, checked) = run(&SumMismatch, &text);
+        assert_eq!((flags.len(), checked), (1, 1), "{flags:?}");
     }
 
     #[test]

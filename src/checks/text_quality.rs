@@ -301,7 +301,18 @@ impl DocumentRule for IncompleteDisclosure {
     fn check(&self, doc: &Doc<'_>, out: &mut Findings) {
         let lines: Vec<&ProseLine> = statements(doc).collect();
         if doc.report.document.kind == Some(Kind::Final) {
-            three_public_parts(&lines, out);
+            // Nothing spent, nothing to itemise: `本年度无“三公”经费支出`, or a 决算 of 0.
+            let none_spent = doc.report.facts.iter().any(|f| {
+                f.metric.as_str() == "three_public.total"
+                    && f.code.is_none()
+                    && f.aspect == crate::model::Aspect::Value
+                    && f.value.is_some_and(|v| v.is_zero())
+            });
+            if none_spent {
+                out.note("no “三公” expenses (决算 0): nothing to itemise");
+            } else {
+                three_public_parts(&lines, out);
+            }
             reception_batches(&lines, out);
         }
         if let Some(year) = doc.year() {
@@ -349,6 +360,13 @@ fn three_public_parts(lines: &[&ProseLine], out: &mut Findings) {
         return;
     }
     let text: String = section.iter().map(|l| l.text.as_str()).collect();
+    let key = normalize::name_key(&text);
+    if ["无三公经费", "未发生三公经费", "没有三公经费"]
+        .iter()
+        .any(|w| key.contains(w))
+    {
+        return;
+    }
     // `“三公”经费支出0万元`: nothing was spent, nothing to itemise.
     let any_amount = section.iter().any(|l| {
         crate::extract::prose::mentions(&l.text, &l.raw)

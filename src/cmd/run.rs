@@ -173,7 +173,12 @@ pub fn run(args: Args) -> ExitCode {
         .findings
         .iter()
         .any(|f| plan.fail_on.reached_by(f.anomaly.severity));
-    summary.exit_code = if !summary.failed_inputs.is_empty() || threshold {
+    // A run that read nothing must not look like a clean night.
+    let nothing_read = !archive
+        .inputs
+        .iter()
+        .any(|i| i.status != analysis::InputStatus::Failed);
+    summary.exit_code = if nothing_read || !summary.failed_inputs.is_empty() || threshold {
         exit::INPUTS_FAILED
     } else {
         exit::OK
@@ -205,6 +210,18 @@ pub fn run(args: Args) -> ExitCode {
         for f in &summary.failed_inputs {
             eprintln!("  failed: {}: {}", f.file, f.errors.join("; "));
         }
+        for (reason, n) in &summary.skipped.by_reason {
+            eprintln!("  skipped ({n}): {reason}");
+        }
+    }
+    if nothing_read {
+        eprintln!(
+            "fiscal run: no readable document under {} ({} files failed, {} skipped; see {})",
+            plan.roots_display(),
+            summary.failed_inputs.len(),
+            summary.skipped.count,
+            plan.outputs.run_json.display()
+        );
     }
     code(summary.exit_code)
 }

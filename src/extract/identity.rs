@@ -78,7 +78,22 @@ fn clean(name: &str) -> String {
         .to_string()
 }
 
-/// Department names printed in the text, strongest source first.
+/// The name after a `预算主管部门：`/`编制部门：` label, without what a page prints after it on the
+/// same line (`单位：元`, `目 录`, a date) and, for a name letter-spaced on a cover
+/// (`上海市 XX 局`), with its spaces closed.
+fn meta_name(rest: &str) -> String {
+    static TAIL: OnceLock<Regex> = OnceLock::new();
+    let tail = re(
+        &TAIL,
+        r"\s{2,}|\s*(?:金额)?单位\s*[:：]|\s*目\s*录\s*$|\s*\d{4}\s*年\s*\d{1,2}\s*月",
+    );
+    let cut = tail.find(rest).map_or(rest, |m| &rest[..m.start()]);
+    clean(cut).chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// Department names printed in the text, strongest source first: the cover's
+/// `预算主管部门：`/`预算单位：` line (the full name), the `第一部分 X概况` heading, the tables'
+/// `编制部门：`/`部门：` lines (often a shorter name), the first line, titles, the scope sentence.
 fn department_candidates(lines: &[ProseLine], grids: &[Grid]) -> Vec<String> {
     static META: OnceLock<Regex> = OnceLock::new();
     static PART: OnceLock<Regex> = OnceLock::new();
@@ -86,7 +101,7 @@ fn department_candidates(lines: &[ProseLine], grids: &[Grid]) -> Vec<String> {
     static SCOPE: OnceLock<Regex> = OnceLock::new();
     let meta = re(
         &META,
-        r"^(?:预算主管部门|主管部门|编制部门|部门名称|单位名称|预算单位|编制单位|部门|单位)\s*:\s*(.+)$",
+        r"^\s*(预算主管部门|主管部门|部门名称|单位名称|预算单位|编制部门|编制单位|部门|单位)\s*[:：]\s*(.+)$",
     );
     let part = re(
         &PART,
@@ -94,28 +109,44 @@ fn department_candidates(lines: &[ProseLine], grids: &[Grid]) -> Vec<String> {
     );
     let title = re(
         &TITLE,
-        r"^\s*(.+?)\s*20\d\d年度?(?:部门|单位)?(?:预算|决算)",
+        r"^\s*(.+?)\s*20\d\d\s*年度?\s*(?:区级|市级|县级)?(?:部门|单位)?(?:预算|决算)",
     );
     let scope = re(
         &SCOPE,
-        r"纳入(.+?)20\d\d年度?(?:部门|单位)?(?:预算|决算)编制范围",
+        r"纳入(.+?)20\d\d\s*年度?(?:部门|单位)?(?:预算|决算)编制范围",
     );
 
-    let mut out = Vec::new();
-    for grid in grids {
-        for row in &grid.rows {
-            for (_, cell) in row.non_empty() {
-                if let Some(c) = meta.captures(&cell.text) {
-                    out.push(clean(&c[1]));
+    // (strength, order) → name; a cover's label names the whole department, a table's
+    // `编制部门` often drops the province or city.
+    let mut strong = Vec::new();
+    let mut table_labels = Vec::new();
+    let cells = grids
+        .iter()
+        .flat_map(|g| {
+            g.caption
+                .iter()
+                .chain(g.rows.iter().flat_map(|r| r.cells.iter()))
+        })
+        .filter(|c| !c.merged && !c.is_empty())
+        .map(|c| c.text.as_str());
+    for text in lines.iter().map(|l| l.text.as_str()).chain(cells) {
+        if let Some(c) = meta.captures(text) {
+            let name = meta_name(&c[2]);
+            match &c[1] {
+                "预算主管部门" | "主管部门" | "部门名称" | "单位名称" | "预算单位" => {
+                    strong.push(name)
                 }
+                _ => table_labels.push(name),
             }
         }
     }
+    let mut out = strong;
     for line in lines {
         if let Some(c) = part.captures(&line.text) {
             out.push(clean(&c[1]));
         }
     }
+    out.extend(table_labels);
     if let Some(first) = lines.iter().find(|l| !l.text.trim().is_empty()) {
         out.push(clean(&first.text));
     }
@@ -201,6 +232,30 @@ fn year_and_kind<'a>(
     (year, kind)
 }
 
+/// Year and kind in an archive's file name (`…_2026_budget_tables`, `2023年部门决算`), for a
+/// part that prints neither: one year only, and one kind only.
+fn stem_year_and_kind(stem: &str) -> (Option<i32>, Option<Kind>) {
+    static YEAR: OnceLock<Regex> = OnceLock::new();
+    let digits = re(&YEAR, r"[0-9]+");
+    let years: std::collections::BTreeSet<i32> = digits
+        .find_iter(stem)
+        .filter(|m| m.len() == 4 && m.as_str().starts_with("20"))
+        .filter_map(|m| m.as_str().parse().ok())
+        .collect();
+    let year = (years.len() == 1)
+        .then(|| years.into_iter().next())
+        .flatten();
+    let lower = stem.to_lowercase();
+    let final_ = lower.contains("final") || stem.contains("决算");
+    let budget = lower.contains("budget") || stem.contains("预算");
+    let kind = match (final_, budget) {
+        (true, false) => Some(Kind::Final),
+        (false, true) => Some(Kind::Budget),
+        _ => None,
+    };
+    (year, kind)
+}
+
 /// Region and cross-year identity key of a printed department name.
 pub fn resolve_department(name: &str) -> (Option<String>, String) {
     let name = name.trim();
@@ -236,6 +291,8 @@ pub fn identify(
         lines.iter().map(|l| l.text.as_str()).chain(cells),
         table_kinds,
     );
+    let (stem_year, stem_kind) = stem_year_and_kind(file_stem);
+    let (fiscal_year, kind) = (fiscal_year.or(stem_year), kind.or(stem_kind));
     let (region, department_key) = match &department {
         Some(d) => {
             let (region, key) = resolve_department(d);
@@ -277,6 +334,46 @@ mod tests {
             Some("辽宁省盘锦市大洼区智慧城市运行管理中心")
         );
         assert_eq!((id.fiscal_year, id.kind), (Some(2019), Some(Kind::Final)));
+    }
+
+    #[test]
+    fn identify_reads_cover_labels_before_table_labels() {
+        let id = ident(
+            "上海市普陀区2026年区级部门预算\n预算主管部门：上海市普陀区城市管理行政执法局目 录\n编制部门：普陀区城市管理行政执法局 单位：元\n",
+        );
+        assert_eq!(
+            id.department.as_deref(),
+            Some("上海市普陀区城市管理行政执法局")
+        );
+        assert_eq!(id.region.as_deref(), Some("上海市普陀区"));
+        assert_eq!((id.fiscal_year, id.kind), (Some(2026), Some(Kind::Budget)));
+        let id = ident("上海市2025年市级单位预算\n预算单位：上海市财政局\n");
+        assert_eq!(id.department.as_deref(), Some("上海市财政局"));
+        assert_eq!(id.region.as_deref(), Some("上海市"));
+        // A title with spaces around the year.
+        let id = ident("西南大学 2023 年度部门决算\n");
+        assert_eq!(id.department.as_deref(), Some("西南大学"));
+        assert_eq!((id.fiscal_year, id.kind), (Some(2023), Some(Kind::Final)));
+        // A template's letter-spaced placeholder is no name.
+        let id = ident("上海市 XX 局\n2024 年度部门决算\n");
+        assert_eq!(id.department, None);
+    }
+
+    #[test]
+    fn file_names_give_year_and_kind_only_when_unambiguous() {
+        assert_eq!(
+            stem_year_and_kind("sh_putuo_chengguan_2026_budget_tables"),
+            (Some(2026), Some(Kind::Budget))
+        );
+        assert_eq!(
+            stem_year_and_kind("2023年部门决算"),
+            (Some(2023), Some(Kind::Final))
+        );
+        assert_eq!(
+            stem_year_and_kind("2023-2024 budget vs final"),
+            (None, None)
+        );
+        assert_eq!(stem_year_and_kind("report12024"), (None, None));
     }
 
     #[test]

@@ -179,10 +179,12 @@ pub fn read_pdf_bytes(file: &str, bytes: &[u8]) -> DocumentReport {
             Some(format!("page {page}")),
         ));
     }
-    for page in &read.doc.blank_pages {
+    // A blank page loses nothing (BLANK_PAGE reports it); a page of images without text
+    // loses whatever it shows.
+    for page in &read.doc.image_pages {
         report.errors.push(error(
             "pdf",
-            format!("{file}: page {page}: no text layer (a scanned or empty page)"),
+            format!("{file}: page {page}: no text layer (an image only, e.g. a scanned page: it needs OCR)"),
             Some(format!("page {page}")),
         ));
     }
@@ -285,6 +287,7 @@ pub fn extract(doc: text::TextDocument, file_stem: &str) -> Extraction {
         grids,
         pages,
         blank_pages,
+        image_pages: _,
     } = doc;
     let table_output = tables::extract(&grids);
     let identity = identity::identify(&lines, &grids, file_stem, &table_output.kinds());

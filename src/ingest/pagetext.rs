@@ -139,6 +139,7 @@ pub fn layout(lines: Vec<PageLine>) -> TextDocument {
         grids,
         pages,
         blank_pages,
+        image_pages: Vec::new(),
     }
 }
 
@@ -653,7 +654,7 @@ fn width(text: &str) -> usize {
 
 fn ends_statement(folded: &str) -> bool {
     let t = folded.trim_end();
-    t.ends_with(['。', ':', ';', '!', '?', '；', '：']) || t.ends_with("。”") || t.ends_with("。\"")
+    t.ends_with(['。', ':', '!', '?', '：']) || t.ends_with("。”") || t.ends_with("。\"")
 }
 
 /// A contents entry: a title followed by dot leaders (`一、部门主要职能 ……… 3`).
@@ -750,8 +751,12 @@ fn statements(lines: &[PageLine], shapes: &[Shape], prose: &[usize]) -> Vec<Pros
             if let Some(last) = out.last_mut() {
                 let start = last.text.chars().count();
                 let piece = raw.trim_start();
+                // Words of Latin text keep a space; a number wrapped at the margin
+                // (`上年:7.6` / `6万元`) is one number again.
                 let glue = last.text.ends_with(|c: char| c.is_ascii_alphanumeric())
-                    && piece.starts_with(|c: char| c.is_ascii_alphanumeric());
+                    && piece.starts_with(|c: char| c.is_ascii_alphanumeric())
+                    && !(last.text.ends_with(|c: char| c.is_ascii_digit())
+                        && piece.starts_with(|c: char| c.is_ascii_digit()));
                 let mut start_at = start;
                 if glue {
                     last.raw.push(' ');
@@ -845,6 +850,22 @@ mod tests {
             .unwrap();
         let at = joined.text.chars().count() - 3;
         assert_eq!(joined.location_at(at), &Location::Page { page: 2, line: 1 });
+    }
+
+    #[test]
+    fn a_number_wrapped_at_the_margin_is_one_number() {
+        let long = "13. “社会保障和就业支出（类）行政事业单位养老支出（款）事业单位离退休（项）”8.53万元，上年:7.6";
+        let filler = "按照本区预算绩效管理工作的总体要求本部门开展了项目预算绩效目标编报工作编报绩效目标的项目数";
+        let text = format!(
+            "{}{long}\n6万元，主要原因是人员增加。\n",
+            format!("{filler}\n").repeat(5)
+        );
+        let doc = split(&text);
+        assert!(
+            texts(&doc).iter().any(|l| l.contains("上年:7.66万元")),
+            "{:?}",
+            texts(&doc)
+        );
     }
 
     #[test]

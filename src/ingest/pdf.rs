@@ -128,6 +128,10 @@ struct PdfPage {
     number: u32,
     glyphs: Vec<Glyph>,
     segments: Vec<Segment>,
+    /// Images drawn (XObjects and inline): a page of images without glyphs is a scan.
+    images: usize,
+    /// Paths painted (lines, fills): a page with only these is not blank.
+    paints: usize,
 }
 
 /// Collects the glyphs of a page (pdf-extract's text interpreter).
@@ -210,6 +214,8 @@ struct Rulings<'d> {
     doc: &'d pdf_extract::Document,
     height: f64,
     segments: Vec<Segment>,
+    images: usize,
+    paints: usize,
     /// Operations left to interpret on this page.
     budget: usize,
 }
@@ -316,7 +322,9 @@ impl Rulings<'_> {
                     }
                     at = start;
                 }
+                "BI" => self.images += 1,
                 "S" | "s" | "f" | "F" | "f*" | "B" | "B*" | "b" | "b*" => {
+                    self.paints += 1;
                     for (a, b) in lines.drain(..) {
                         self.segment(a, b);
                     }
@@ -348,6 +356,13 @@ impl Rulings<'_> {
                         .and_then(|s| s.as_name().ok())
                         == Some(b"Form".as_slice());
                     if !is_form {
+                        let is_image = stream
+                            .dict
+                            .get(b"Subtype")
+                            .ok()
+                            .and_then(|s| s.as_name().ok())
+                            == Some(b"Image".as_slice());
+                        self.images += usize::from(is_image);
                         continue;
                     }
                     let matrix = stream
@@ -378,16 +393,27 @@ impl Rulings<'_> {
     }
 }
 
+/// What one page draws besides text: its ruling lines, how many images and painted paths.
+struct Drawing {
+    segments: Vec<Segment>,
+    images: usize,
+    paints: usize,
+}
+
 /// The ruling lines of one page.
 fn page_rulings(
     doc: &pdf_extract::Document,
     page_id: pdf_extract::ObjectId,
     height: f64,
-) -> Vec<Segment> {
+) -> Drawing {
     /// Enough for any table page; a hostile stream stops here.
     const BUDGET: usize = 2_000_000;
     let Ok(content) = doc.get_page_content(page_id) else {
-        return Vec::new();
+        return Drawing {
+            segments: Vec::new(),
+            images: 0,
+            paints: 0,
+        };
     };
     let resources = doc
         .get_page_resources(page_id)
@@ -399,10 +425,16 @@ fn page_rulings(
         doc,
         height,
         segments: Vec::new(),
+        images: 0,
+        paints: 0,
         budget: BUDGET,
     };
     rulings.run(&content, resources, [1.0, 0.0, 0.0, 1.0, 0.0, 0.0], 0);
-    rulings.segments
+    Drawing {
+        segments: rulings.segments,
+        images: rulings.images,
+        paints: rulings.paints,
+    }
 }
 
 /// Every page's glyphs and ruling lines; pages that fail alone are reported, not fatal.
@@ -430,7 +462,11 @@ fn pages(bytes: &[u8]) -> Result<Pages, PdfError> {
         let height = collector.height;
         let rulings = panic::catch_unwind(AssertUnwindSafe(|| page_rulings(&doc, id, height)));
         collector.current.number = n;
-        collector.current.segments = rulings.unwrap_or_default();
+        if let Ok(drawing) = rulings {
+            collector.current.segments = drawing.segments;
+            collector.current.images = drawing.images;
+            collector.current.paints = drawing.paints;
+        }
         out.push(collector.current);
     }
     Ok((out, problems))
@@ -775,10 +811,17 @@ fn lay_out(pages: Vec<PdfPage>) -> TextDocument {
     let mut line_y: HashMap<(u32, u32), f64> = HashMap::new();
     let mut lattices: Vec<(u32, f64, Grid)> = Vec::new();
     let mut blank_pages = Vec::new();
+    let mut image_pages = Vec::new();
     for mut page in pages {
         dedupe(&mut page.glyphs);
         if page.glyphs.is_empty() {
-            blank_pages.push(page.number);
+            // Images without text are a scan; nothing drawn at all is a blank page; an empty
+            // table row run over onto its own page is neither.
+            if page.images > 0 {
+                image_pages.push(page.number);
+            } else if page.paints == 0 {
+                blank_pages.push(page.number);
+            }
             continue;
         }
         let mut found: Vec<Lattice> = Vec::new();
@@ -861,6 +904,7 @@ fn lay_out(pages: Vec<PdfPage>) -> TextDocument {
     doc.grids = grids.into_iter().map(|(_, _, g)| g).collect();
     doc.pages = page_count;
     doc.blank_pages = blank_pages;
+    doc.image_pages = image_pages;
     doc
 }
 

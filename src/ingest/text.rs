@@ -57,6 +57,8 @@ pub struct TextDocument {
     /// Pages of page text or a PDF (0 for text without pages), and the ones with no text.
     pub pages: u32,
     pub blank_pages: Vec<u32>,
+    /// Pages that are images without text (scans: their content cannot be read).
+    pub image_pages: Vec<u32>,
 }
 
 /// How many prose lines before a block may hold its title.

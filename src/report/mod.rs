@@ -134,6 +134,8 @@ pub struct RunSummary {
     pub facts: usize,
     pub failed_inputs: Vec<FailedInput>,
     pub filtered_inputs: usize,
+    /// Files under the input directories that were not read: how many per reason, and which.
+    pub skipped: SkippedFiles,
     pub anomalies: BTreeMap<&'static str, usize>,
     pub anomalies_by_rule: BTreeMap<String, usize>,
     pub archive_checks: Vec<CheckStatus>,
@@ -141,6 +143,13 @@ pub struct RunSummary {
     /// Wall-clock duration; absent under `SOURCE_DATE_EPOCH` (reproducible outputs).
     pub duration_ms: Option<u128>,
     pub exit_code: u8,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct SkippedFiles {
+    pub count: usize,
+    pub by_reason: BTreeMap<String, usize>,
+    pub files: Vec<crate::pipeline::Skipped>,
 }
 
 #[derive(Debug, Serialize)]
@@ -178,6 +187,14 @@ impl RunSummary {
                 .iter()
                 .filter(|i| i.status == InputStatus::Filtered)
                 .count(),
+            skipped: SkippedFiles {
+                count: plan.skipped.len(),
+                by_reason: plan.skipped.iter().fold(BTreeMap::new(), |mut m, s| {
+                    *m.entry(s.reason.clone()).or_insert(0) += 1;
+                    m
+                }),
+                files: plan.skipped.clone(),
+            },
             anomalies,
             anomalies_by_rule: by_rule,
             archive_checks: archive.archive_checks.clone(),

@@ -1002,7 +1002,21 @@ impl Reader<'_> {
         if let Some(f) = &frame {
             self.record_item(f, line, index);
         }
-        self.set_subject(target, index);
+        // `支出预算490,808.40万元（本年支出预算415,808.40万元），其中：…` — an amount in
+        // parentheses is an aside: what follows still breaks down the measure before it.
+        let aside = mention_depth > 0
+            && self
+                .subject_fact
+                .and_then(|i| self.out.facts.get(i))
+                .is_some_and(|f| f.line == Some(line.number));
+        if aside {
+            if parts.aspect == Aspect::Value {
+                self.value_facts
+                    .insert((target.metric, target.code, target.item), index);
+            }
+        } else {
+            self.set_subject(target, index);
+        }
     }
 
     /// Makes `target` the current subject; its value fact (this one, or the latest printed)
@@ -1056,6 +1070,17 @@ impl Reader<'_> {
             .raw_text(start, end)
             .trim()
             .trim_matches(|c: char| c.is_whitespace() || "，,：:；;、。".contains(c))
+            .to_string();
+        // `住房改革支出预算数为` names 住房改革支出.
+        let item = ["为", "是"]
+            .iter()
+            .find_map(|w| item.strip_suffix(w))
+            .map_or(item.as_str(), str::trim_end);
+        let item = ["预算数", "决算数", "执行数"]
+            .iter()
+            .find_map(|w| item.strip_suffix(w))
+            .filter(|rest| rest.chars().count() >= 2)
+            .unwrap_or(item)
             .to_string();
         let folded_item = normalize::fold(&item);
         if item.is_empty() || folded_item.chars().all(|c| c.is_ascii_digit() || c == '.') {
@@ -1190,8 +1215,29 @@ impl Reader<'_> {
                 o.start <= h.start && o.end >= h.end && (o.end - o.start) > (h.end - h.start)
             })
         };
-        let kept: Vec<&TermHit<'k>> = hits.iter().filter(|h| !contained(h)).collect();
-        let strong: Vec<&&TermHit<'k>> = kept.iter().filter(|h| !h.term.weak).collect();
+        // Two phrases sharing characters (`教育支出` and `支出预算` in `教育支出预算数`): the
+        // one printed first names the thing, the other only borrows its last word.
+        let overlapped = |h: &TermHit<'_>| {
+            hits.iter()
+                .any(|o| o.start < h.start && o.end > h.start && o.end < h.end)
+        };
+        let kept: Vec<&TermHit<'k>> = hits
+            .iter()
+            .filter(|h| !contained(h) && !overlapped(h))
+            .collect();
+        let strong: Vec<&&TermHit<'k>> = kept
+            .iter()
+            .filter(|h| !h.term.weak && !self.names_something_before(key, h, &skip_until, &hits))
+            .collect();
+        // `住房改革支出预算数为…`: the part of a total named by words the catalog does not
+        // know is that part, not the total.
+        if strong.is_empty()
+            && kept
+                .iter()
+                .any(|h| !h.term.weak && matches!(h.term.meaning, TermMeaning::Role(_)))
+        {
+            return None;
+        }
         let pool: Vec<&&TermHit<'k>> = if strong.is_empty() {
             kept.iter()
                 .filter(|h| self.weak_term_alone(key, h, &skip_until))
@@ -1202,6 +1248,49 @@ impl Reader<'_> {
         pool.into_iter()
             .max_by_key(|h| (h.end, h.end - h.start))
             .map(|h| **h)
+    }
+
+    /// A role phrase (`支出预算`, `基本支出`) with an unknown name printed right before it
+    /// (`住房改革支出预算`) is that name's amount: two or more Han characters that are not a
+    /// catalog phrase, fund qualifier, filler or the department's name.
+    fn names_something_before(
+        &self,
+        key: &Key,
+        hit: &TermHit<'_>,
+        names: &[(usize, usize)],
+        others: &[TermHit<'_>],
+    ) -> bool {
+        if !matches!(hit.term.meaning, TermMeaning::Role(_)) {
+            return false;
+        }
+        let mut covered = vec![false; key.text.len()];
+        let mut cover = |s: usize, e: usize| {
+            if let Some(c) = covered.get_mut(s..e) {
+                c.iter_mut().for_each(|c| *c = true);
+            }
+        };
+        for (s, e) in names {
+            cover(*s, *e);
+        }
+        for (s, e, _) in self.catalog.terms.qualifiers_in(&key.text) {
+            cover(s, e);
+        }
+        for m in filler_regex().find_iter(&key.text) {
+            cover(m.start(), m.end());
+        }
+        for m in connector_regex().find_iter(&key.text) {
+            cover(m.start(), m.end());
+        }
+        // Words the catalog knows (`收入` of `收入支出总计`) are not an unknown name.
+        for o in others {
+            cover(o.start, o.end);
+        }
+        let run = key.text[..hit.start]
+            .char_indices()
+            .rev()
+            .take_while(|(i, c)| !covered[*i] && !c.is_ascii() && c.is_alphabetic())
+            .count();
+        run >= 2
     }
 
     /// A weak phrase (`支出`, `收入`, `项目`) names the measure only when the rest of the label

@@ -42,16 +42,31 @@ pub(super) fn read(table: &Table<'_>, out: &mut TableOutput) {
         .iter()
         .rposition(is_meta_row)
         .map_or(0, |i| i + 1);
-    let header: Vec<&Row> = rows[header_start..=item_row]
-        .iter()
-        .filter(|r| !r.is_blank() && !is_column_number_row(r))
-        .collect();
-    let paths = column_paths(&header);
     let starts: Vec<usize> = rows[item_row]
         .printed()
         .filter(|(_, c)| c.key() == "项目")
         .map(|(i, _)| i)
         .collect();
+    // Header rows go on below the `项目` row while the 项目 cells are merged down and no number
+    // is printed (市级 variant: 预算数 / 合计 · 基本支出 (人员经费, 公用经费) · 项目支出).
+    let mut item_row = item_row;
+    while let Some(next) = rows.get(item_row + 1) {
+        let labels_merged = starts
+            .iter()
+            .all(|&c| next.cell(c).is_none_or(|cell| cell.merged));
+        let numbers = next
+            .non_empty()
+            .any(|(_, c)| matches!(super::parse_cell(&c.text), super::CellValue::Number(_)));
+        if !labels_merged || numbers || next.is_blank() {
+            break;
+        }
+        item_row += 1;
+    }
+    let header: Vec<&Row> = rows[header_start..=item_row]
+        .iter()
+        .filter(|r| !r.is_blank() && !is_column_number_row(r))
+        .collect();
+    let paths = column_paths(&header);
     let width = paths.len();
     let panels: Vec<Panel<'_>> = starts
         .iter()
