@@ -113,6 +113,9 @@ pub enum Aspect {
     Budget,
     /// A performance indicator's target value (指标值 / 年度目标值).
     Target,
+    /// The prior-year amount a budget's change is measured from (`2025年当年预算执行数为X`,
+    /// `上年:X`).
+    Prior,
 }
 
 impl Aspect {
@@ -125,6 +128,7 @@ impl Aspect {
             Aspect::CompletionPct => "completion_pct",
             Aspect::Budget => "budget",
             Aspect::Target => "target",
+            Aspect::Prior => "prior",
         }
     }
     pub fn parse(s: &str) -> Option<Aspect> {
@@ -136,6 +140,7 @@ impl Aspect {
             "completion_pct" => Aspect::CompletionPct,
             "budget" => Aspect::Budget,
             "target" => Aspect::Target,
+            "prior" => Aspect::Prior,
             _ => return None,
         })
     }

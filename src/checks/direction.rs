@@ -130,6 +130,52 @@ impl DocumentRule for DirectionMismatch {
                 );
             }
         }
+        // Budgets: `2025年当年预算执行数为40万元，2026年预算安排30万元，比2025年执行数增加25%`
+        // — the rate's word against the two amounts.
+        for pct in doc
+            .facts()
+            .iter()
+            .filter(|f| f.aspect == Aspect::YoyPct && f.value.is_some_and(|v| !v.is_zero()))
+        {
+            let printed_delta = doc
+                .with_key(&Doc::key_with(pct, Aspect::YoyDelta))
+                .any(|d| d.line == pct.line);
+            if printed_delta {
+                continue;
+            }
+            let same_line = |aspect: Aspect| {
+                doc.with_key(&Doc::key_with(pct, aspect))
+                    .find(|f| f.line == pct.line && f.value.is_some())
+            };
+            let (Some(prior), Some(value)) = (same_line(Aspect::Prior), same_line(Aspect::Value))
+            else {
+                continue;
+            };
+            let (pv, vv, p) = (
+                prior.value.unwrap_or_default(),
+                value.value.unwrap_or_default(),
+                pct.value.unwrap_or_default(),
+            );
+            if pv == vv {
+                continue;
+            }
+            out.checked += 1;
+            if (vv < pv) != p.is_sign_negative() {
+                out.flag(
+                    Flag::on(
+                        pct,
+                        format!(
+                            "{}，但{}{}{}",
+                            pct.quote.trim(),
+                            value.quote.trim(),
+                            if vv < pv { "低于" } else { "高于" },
+                            prior.quote.trim()
+                        ),
+                    )
+                    .expected_found(if vv < pv { "a fall" } else { "a rise" }, &pct.raw),
+                );
+            }
+        }
         // `减少为0.00万元，与2024年持平`, `比2025年预算增加持平`: a change and no change in one
         // breath.
         static SAID_BOTH: OnceLock<Regex> = OnceLock::new();
@@ -189,6 +235,16 @@ impl DocumentRule for DirectionMismatch {
 mod tests {
     use super::*;
     use crate::checks::testing::run;
+
+    #[test]
+    fn direction_of_a_rate_against_last_years_execution() {
+        let text = |word: &str| {
+            format!("上海市普陀区2026年区级部门预算\n四、部门预算编制说明\n2. “公共安全支出（类）司法（款）公共法律服务（项）”30.00万元，主要用于公共法律服务。2025年当年预算执行数为40.00万元，2026年预算安排30.00万元，比2025年执行数{word}25%。")
+        };
+        let (flags, checked) = run(&DirectionMismatch, &text("增加"));
+        assert_eq!((flags.len(), checked), (1, 1), "{flags:?}");
+        assert!(run(&DirectionMismatch, &text("减少")).0.is_empty());
+    }
 
     fn text(rate: &str, word: &str) -> String {
         format!("第三部分 2019年度部门决算情况说明\n2019年度财政拨款支出318.36万元，完成年初预算的{rate}%，决算数{word}年初预算数的原因主要是基数调整。")

@@ -18,28 +18,52 @@ impl DocumentRule for GrowthMismatch {
         let slack = doc.pct_slack();
         for pct in doc.facts().iter().filter(|f| f.aspect == Aspect::YoyPct) {
             let Some(stated) = pct.value else { continue };
-            let delta = doc.value_near(&Doc::key_with(pct, Aspect::YoyDelta), pct);
             let value = doc.value_near(&Doc::key_with(pct, Aspect::Value), pct);
-            let (Some(delta), Some(value)) = (delta, value) else {
+            let delta = doc.value_near(&Doc::key_with(pct, Aspect::YoyDelta), pct);
+            // A budget states last year's execution instead of the change:
+            // `2025年当年预算执行数为X万元，2026年预算安排Y万元，比2025年执行数增加p%`.
+            let prior = delta
+                .is_none()
+                .then(|| doc.value_near(&Doc::key_with(pct, Aspect::Prior), pct))
+                .flatten();
+            let Some(value) = value else {
                 out.note(format!(
-                    "{}: the growth rate's amount or change is not printed",
+                    "{}: the growth rate's amount is not printed",
                     pct.metric
                 ));
                 continue;
             };
-            let (Some(v), Some(d)) = (
-                Interval::of_fact(value, slack),
-                Interval::of_fact(delta, slack),
-            ) else {
+            let Some(v) = Interval::of_fact(value, slack) else {
                 continue;
             };
-            let prior = v - d;
-            let (vv, dv) = (
-                value.value.unwrap_or_default(),
-                delta.value.unwrap_or_default(),
-            );
+            let vv = value.value.unwrap_or_default();
+            // (prior-year interval, change interval, change, prior-year amount) as the document
+            // gives them.
+            let (base, change, dv, pv, prior_quote) = match (delta, prior) {
+                (Some(delta), _) => {
+                    let Some(d) = Interval::of_fact(delta, slack) else {
+                        continue;
+                    };
+                    let dv = delta.value.unwrap_or_default();
+                    (v - d, d, dv, vv - dv, None)
+                }
+                (None, Some(prior)) => {
+                    let Some(p) = Interval::of_fact(prior, slack) else {
+                        continue;
+                    };
+                    let pv = prior.value.unwrap_or_default();
+                    (p, v - p, vv - pv, pv, Some(prior.quote.clone()))
+                }
+                (None, None) => {
+                    out.note(format!(
+                        "{}: the growth rate's change or prior-year amount is not printed",
+                        pct.metric
+                    ));
+                    continue;
+                }
+            };
             // The document's own numbers put last year at zero: no percentage can follow.
-            if vv == dv && !stated.is_zero() {
+            if pv.is_zero() && !stated.is_zero() {
                 out.checked += 1;
                 out.flag(
                     Flag::on(
@@ -55,24 +79,25 @@ impl DocumentRule for GrowthMismatch {
                 );
                 continue;
             }
-            let Some(rate) = d.checked_div(prior).map(|r| r.scale(Decimal::ONE_HUNDRED)) else {
+            let Some(rate) = change
+                .checked_div(base)
+                .map(|r| r.scale(Decimal::ONE_HUNDRED))
+            else {
                 out.note(format!("{}: the prior-year amount may be zero", pct.metric));
                 continue;
             };
             out.checked += 1;
             let growth_slack = doc.threshold("growth_pct_slack");
             if !rate.intersects(Interval::percent(stated, growth_slack)) {
-                let exact = (dv / (vv - dv) * Decimal::ONE_HUNDRED).round_dp(2);
+                let exact = (dv / pv * Decimal::ONE_HUNDRED).round_dp(2);
+                let why = match &prior_quote {
+                    Some(q) => format!("（本年{} / {}）", show(vv), q.trim()),
+                    None => format!("（增减{} / 上年{}）", show(dv), show(pv)),
+                };
                 out.flag(
                     Flag::on(
                         pct,
-                        format!(
-                            "增长率应为{}%（增减{} / 上年{}），所列为{}%",
-                            show(exact),
-                            show(dv),
-                            show(vv - dv),
-                            show(stated)
-                        ),
+                        format!("增长率应为{}%{why}，所列为{}%", show(exact), show(stated)),
                     )
                     .expected_found(format!("{}%", show(exact)), format!("{}%", show(stated)))
                     .difference(stated - exact),
@@ -123,6 +148,22 @@ mod tests {
         };
         assert!(run(&GrowthMismatch, &text("15.31")).0.is_empty());
         assert_eq!(run(&GrowthMismatch, &text("14.81")).0.len(), 1);
+    }
+
+    #[test]
+    fn growth_against_last_years_execution() {
+        // 当年预算执行数 is the base: 100 → 120 is +20%.
+        let text = |exec: &str, pct: &str| {
+            format!("上海市普陀区2026年区级部门预算\n四、部门预算编制说明\n1. “一般公共服务支出（类）统计信息事务（款）专项普查活动（项）”120.00万元，主要用于专项普查活动。2025年当年预算执行数为{exec}万元，2026年预算安排120.00万元，比2025年执行数增加{pct}%。")
+        };
+        assert!(run(&GrowthMismatch, &text("100.00", "20")).0.is_empty());
+        assert!(run(&GrowthMismatch, &text("100.00", "20.4")).0.is_empty());
+        let (flags, checked) = run(&GrowthMismatch, &text("100.00", "25"));
+        assert_eq!((flags.len(), checked), (1, 1), "{flags:?}");
+        assert_eq!(flags[0].expected.as_deref(), Some("20%"));
+        // Another year's execution is not this change's base: nothing to check.
+        let other = "上海市普陀区2026年区级部门预算\n四、部门预算编制说明\n1. “一般公共服务支出（类）统计信息事务（款）专项普查活动（项）”120.00万元。2023年当年预算执行数为100.00万元，比2025年执行数增加25%。";
+        assert_eq!(run(&GrowthMismatch, other).1, 0);
     }
 
     #[test]

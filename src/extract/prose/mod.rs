@@ -185,7 +185,7 @@ fn comparator_regex() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     re(
         &R,
-        r"(?:与|比|较|同)(?:上年度?|上一年度?|去年|(?P<year>20\d\d)年度?)(?:预算数?|同期|决算数?)?(?:相比|对比|比较)?|同比",
+        r"(?:与|比|较|同)(?:上年度?|上一年度?|去年|(?P<year>20\d\d)年度?)(?:预算数?|同期|决算数?|(?:预算)?执行数)?(?:相比|对比|比较)?|同比|(?:与|比|较)(?:当年|上年度?)?(?:预算)?执行数(?:相比|对比|比较)?",
     )
 }
 
@@ -220,6 +220,25 @@ fn actual_phrase_regex() -> &'static Regex {
     re(
         &R,
         r"(?:支出决算数?|决算数|实际支出|全年执行数|执行数)\s*(?:为|是)?\s*$",
+    )
+}
+
+/// Budgets: `2025年当年预算执行数为`, `上年:` — the prior-year amount of a measure, at the end
+/// of a label (a budget year has executed nothing yet, so its 执行数 is last year's).
+fn prior_phrase_regex() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    re(
+        &R,
+        r"(?:(?:(?P<year>20\d\d)\s*年度?)?(?:当年|上年度?)?(?:预算)?执行数|上年(?:度)?(?:预算数?)?)\s*(?:为|是)?\s*:?\s*$",
+    )
+}
+
+/// Budgets: `2026年预算安排`, `预算安排` — this year's amount of the measure named before.
+fn plan_phrase_regex() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    re(
+        &R,
+        r"^[,，;；\s]*(?:(?P<year>20\d\d)\s*年度?)?(?:预算安排|安排预算)\s*(?:为|是)?\s*$",
     )
 }
 
@@ -829,6 +848,36 @@ impl Reader<'_> {
                     negative: false,
                     inherit: true,
                 });
+            }
+        }
+        // Budgets: `2025年当年预算执行数为X万元，2026年预算安排Y万元，比2025年执行数增加p%`.
+        if !self.final_account && !percent {
+            if let Some(c) = prior_phrase_regex().captures(trimmed) {
+                let year = c.name("year").and_then(|y| y.as_str().parse::<i32>().ok());
+                // Another year's execution is not the base of this year's change.
+                if year.is_some_and(|y| self.year.is_some_and(|d| y != d - 1)) {
+                    return None;
+                }
+                let start = c.get(0).map_or(trimmed.len(), |m| m.start());
+                return Some(LabelParts {
+                    aspect: Aspect::Prior,
+                    subject: (from, at(start)),
+                    basis: None,
+                    negative: false,
+                    inherit: true,
+                });
+            }
+            if let Some(c) = plan_phrase_regex().captures(trimmed) {
+                let year = c.name("year").and_then(|y| y.as_str().parse::<i32>().ok());
+                if year.is_none_or(|y| self.year.is_none_or(|d| y == d)) {
+                    return Some(LabelParts {
+                        aspect: Aspect::Value,
+                        subject: (from, from),
+                        basis: None,
+                        negative: false,
+                        inherit: true,
+                    });
+                }
             }
         }
         if let Some(c) = direction_regex().captures(trimmed) {

@@ -614,7 +614,9 @@ fn realign(first: &[Row], rows: Vec<Row>, tokens: bool) -> Vec<Row> {
     ) else {
         return rows;
     };
-    if target == source {
+    let widest = |rows: &[Row]| rows.iter().map(|r| r.cells.len()).max().unwrap_or(0);
+    // Same width: no column was dropped (a panel table continued with its left panel empty).
+    if target == source || widest(first) == widest(&rows) {
         return rows;
     }
     let (t_code, t_name, t_value) = target;
@@ -632,6 +634,9 @@ fn realign(first: &[Row], rows: Vec<Row>, tokens: bool) -> Vec<Row> {
             for (i, cell) in row.cells.into_iter().enumerate() {
                 let to = if i == s_code {
                     Some(t_code)
+                } else if i > s_code && i < s_name && t_code + (i - s_code) < t_name {
+                    // 款/项 parts printed in columns of their own.
+                    Some(t_code + (i - s_code))
                 } else if i == s_name {
                     Some(t_name)
                 } else if i >= s_value {
