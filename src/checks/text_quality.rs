@@ -264,7 +264,8 @@ impl DocumentRule for TextCopy {
     }
 }
 
-/// BLANK_PAGE: a page of a PDF (or of page text) with no text on it.
+/// BLANK_PAGE: a page of a PDF with nothing printed on it (a page of images without text is a
+/// read error, reported by the PDF reader: its content is lost, not absent).
 pub struct BlankPage;
 
 impl DocumentRule for BlankPage {
@@ -281,7 +282,7 @@ impl DocumentRule for BlankPage {
         out.checked += doc.report.detail.page_count as usize;
         for &page in pages {
             out.flag(Flag {
-                message: format!("第{page}页没有文字（空白页，或扫描件没有文字层）"),
+                message: format!("第{page}页为空白页（无文字、无图表）"),
                 evidence: format!("page {page}"),
                 location: Some(crate::model::Location::Page { page, line: 1 }),
                 ..Flag::default()
