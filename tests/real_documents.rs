@@ -711,3 +711,70 @@ fn pdf_scanned_page_is_reported_and_a_blank_page_flagged() {
     assert_eq!(blank.len(), 1);
     assert_eq!(blank[0]["location"], "page 3, line 1");
 }
+
+/// Table facts of a report: key → the values printed for it.
+fn table_facts(report: &Value) -> BTreeMap<String, std::collections::BTreeSet<Decimal>> {
+    let mut out: BTreeMap<String, std::collections::BTreeSet<Decimal>> = BTreeMap::new();
+    for f in report["facts"].as_array().expect("facts") {
+        let metric = f["metric"].as_str().unwrap_or_default();
+        if f["source"] == "prose" || metric.starts_with("performance") {
+            continue;
+        }
+        let Some(v) = decimal(&f["value"]) else {
+            continue;
+        };
+        let key = format!("{} {} {} {}", metric, f["code"], f["item"], f["aspect"]);
+        out.entry(key).or_default().insert(v.normalize());
+    }
+    out
+}
+
+#[test]
+fn dev_same_table_facts_from_page_text_and_from_the_workbook() {
+    let docs = [
+        "chengguan_2026_budget",
+        "jianguanwei_2026_budget",
+        "wenlvju_2026_budget",
+        "shengtai_2025_final",
+        "yichuan_2025_final",
+        "shiquan_2025_final",
+        "wenlvju_2025_final",
+    ];
+    let mut inspected = Inspected::new();
+    let (mut shared, mut from_workbook) = (0, 0);
+    for doc in docs {
+        let text = table_facts(inspected.get(&real(&format!("dev/sh_putuo_{doc}.txt"))));
+        let book = table_facts(inspected.get(&real(&format!("dev/sh_putuo_{doc}_tables.xlsx"))));
+        // Never two different values for one key: a number the text cannot place is left out.
+        let contradictions: Vec<String> = text
+            .iter()
+            .filter_map(|(k, v)| {
+                let w = book.get(k)?;
+                (!v.iter().any(|x| w.contains(x))).then(|| format!("{k}: {v:?} vs {w:?}"))
+            })
+            .collect();
+        assert!(contradictions.is_empty(), "{doc}: {contradictions:#?}");
+        shared += book.keys().filter(|k| text.contains_key(*k)).count();
+        from_workbook += book.len();
+        if doc == "shengtai_2025_final" || doc == "jianguanwei_2026_budget" {
+            let differ: Vec<&String> = text
+                .keys()
+                .chain(book.keys())
+                .filter(|k| text.get(*k) != book.get(*k))
+                .collect();
+            assert!(
+                differ.is_empty(),
+                "{doc}: not the same facts from both: {differ:?}"
+            );
+        }
+    }
+    // The rest: numbers whose column the page text does not show (`208 … 6,397,096
+    // 6,397,096` under 合计 | 财政拨款收入 | 事业收入 | 其他收入) and rows a PDF parser garbled.
+    eprintln!(
+        "table facts of the workbooks also read from the page text: {shared}/{from_workbook}"
+    );
+    assert!(
+        shared * 100 >= from_workbook * 85,
+        "{shared}/{from_workbook}"
+    );
+}

@@ -425,6 +425,43 @@ fn prune_hierarchy(rows: &mut [Pending], groups: &[(usize, Vec<usize>)], n: usiz
             if members.iter().any(|&m| rows[m].candidates.is_empty()) {
                 continue;
             }
+            // A decided parent with nothing in a column leaves nothing there for its
+            // children (amounts are not negative): 302 商品和服务支出 all 公用经费 makes each of
+            // its twenty 款 公用经费 without trying 2²⁰ combinations.
+            if rows[*parent].candidates.len() == 1 {
+                let empty_cols: Vec<usize> = (0..n)
+                    .filter(|&col| {
+                        rows[*parent]
+                            .value_at(&rows[*parent].candidates[0], col)
+                            .is_some_and(|(v, _)| v.is_zero())
+                    })
+                    .collect();
+                for &child in children {
+                    let row = &rows[child];
+                    if row.candidates.len() <= 1
+                        || row
+                            .values
+                            .iter()
+                            .any(|v| number(v).is_none_or(|(x, _)| x.is_sign_negative()))
+                    {
+                        continue;
+                    }
+                    let kept: Vec<Placement> = row
+                        .candidates
+                        .iter()
+                        .filter(|cand| {
+                            empty_cols.iter().all(|&col| {
+                                row.value_at(cand, col).is_some_and(|(v, _)| v.is_zero())
+                            })
+                        })
+                        .cloned()
+                        .collect();
+                    if !kept.is_empty() && kept.len() < row.candidates.len() {
+                        rows[child].candidates = kept;
+                        changed = true;
+                    }
+                }
+            }
             let combos: usize = members
                 .iter()
                 .try_fold(1usize, |acc, &m| acc.checked_mul(rows[m].candidates.len()))
@@ -754,8 +791,11 @@ fn hierarchy_groups(entries: &[Entry]) -> Vec<(usize, Vec<usize>)> {
         let parent = match code.len() {
             7 => by_code.get(&code[..5]).copied(),
             5 => by_code.get(&code[..3]).copied(),
+            // The 合计 row with numbers: a header repeated on a later page (`…合计 基本支出
+            // 项目支出`) names no total.
             3 => entries.iter().position(|t| {
                 t.code.is_none()
+                    && !t.values.is_empty()
                     && t.name()
                         .is_some_and(|n| is_total_key(strip_header_residue(&label_key(&n.text))))
             }),
@@ -1411,6 +1451,42 @@ mod tests {
         assert_eq!(t[2][1], "一般公共服务支出");
         assert_eq!(t[2][2..5], ["207.40", "0.00", "207.40"]);
         assert_eq!(a.unplaced, 0);
+    }
+
+    #[test]
+    fn matrix_decides_classes_from_the_total_row_past_a_repeated_header() {
+        // 210 and 221 print one number besides their 合计: the 合计 row's 基本支出 leaves room
+        // for both only as 基本支出, even with the header repeated on the next page.
+        let text = "208 社会保障和就业支出 6,397,096 6,103,096 294,000\n210 卫生健康支出 1,439,040 1,439,040\n212 城乡社区支出 33,775,592 22,783,399 10,992,193\n功能分类科目名称 合计 基本支出 项目支出\n221 住房保障支出 5,871,730 5,871,730\n合计 47,483,458 36,197,265 11,286,193";
+        let a = align(&rows(text), sig("budget.general_budget_function"));
+        let t = texts(&a);
+        let r210 = t.iter().find(|r| r[0] == "210").unwrap();
+        assert_eq!(r210[2..5], ["1,439,040", "1,439,040", ""]);
+        let r221 = t.iter().find(|r| r[0] == "221").unwrap();
+        assert_eq!(r221[2..5], ["5,871,730", "5,871,730", ""]);
+        assert_eq!(a.unplaced, 0);
+    }
+
+    #[test]
+    fn matrix_children_of_a_decided_class_stay_out_of_its_empty_column() {
+        // 302 is all 公用经费 (the 合计 row says so); its 款 then cannot be 人员经费, however many.
+        let mut text = String::from(
+            "301 工资福利支出 29,045,727 29,045,727\n302 商品和服务支出 4,862,538 4,862,538\n",
+        );
+        let parts = [
+            246_700, 100_000, 2_500, 10_000, 250_000, 40_000, 750_000, 25_000, 40_000, 336_000,
+            5_000, 2_000, 4_600,
+        ];
+        let rest = 4_862_538 - parts.iter().sum::<i64>();
+        for (k, v) in parts.iter().chain(std::iter::once(&rest)).enumerate() {
+            text.push_str(&format!("302 {:02} 款{k} {v} {v}\n", k + 1));
+        }
+        text.push_str("合计 33,908,265 29,045,727 4,862,538");
+        let a = align(&rows(&text), sig("budget.general_budget_basic_economic"));
+        assert_eq!(a.unplaced, 0);
+        let t = texts(&a);
+        let r30201 = t.iter().find(|r| r[0] == "30201").unwrap();
+        assert_eq!(r30201[2..5], ["246700", "", "246700"]);
     }
 
     #[test]
