@@ -778,3 +778,29 @@ fn dev_same_table_facts_from_page_text_and_from_the_workbook() {
         "{shared}/{from_workbook}"
     );
 }
+
+#[test]
+fn pdf_cut_short_or_corrupted_fails_alone_without_a_panic() {
+    let bytes = std::fs::read(real("pdf/tbx_sh_czj_2025_budget.pdf")).expect("pdf");
+    // Cut at several places: what is left is read, or the file fails with a message.
+    for cut in [
+        10,
+        1_000,
+        bytes.len() / 3,
+        bytes.len() / 2,
+        bytes.len() - 100,
+    ] {
+        let report = fiscal_archive::extract::read_pdf_bytes("cut.pdf", &bytes[..cut]);
+        assert!(
+            !report.facts.is_empty() || !report.errors.is_empty(),
+            "cut at {cut}: neither facts nor an error"
+        );
+    }
+    // Bytes flipped inside the streams.
+    let mut garbled = bytes.clone();
+    for i in (2_000..garbled.len()).step_by(997) {
+        garbled[i] ^= 0x5A;
+    }
+    let report = fiscal_archive::extract::read_pdf_bytes("garbled.pdf", &garbled);
+    assert!(!report.facts.is_empty() || !report.errors.is_empty());
+}
