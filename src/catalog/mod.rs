@@ -2,7 +2,7 @@
 //!
 //! Metric keys and their printed phrases (`metrics.toml`), fund-dependent roles (`roles.toml`),
 //! classification codes with their names by year (`codes.toml`), table signatures
-//! (`tables.toml`) and the region gazetteer (`regions.toml`) are embedded at compile time and
+//! (`tables.toml`) and the region gazetteer (`regions.csv`) are embedded at compile time and
 //! parsed once. Adding a synonym or a 2025 code is a change to those files, not to code. This
 //! module only loads and indexes; it never reads a document.
 
@@ -200,7 +200,7 @@ impl Catalog {
             &known,
         )?;
         let tables = tables::load(include_str!("tables.toml"), &known)?;
-        let regions = regions::load(include_str!("regions.toml"))?;
+        let regions = regions::load(include_str!("regions.csv"))?;
         let (rules, thresholds) = rules::load(include_str!("rules.toml"))?;
         Ok(Catalog {
             metrics,
