@@ -64,7 +64,7 @@ pub fn is_placeholder_name(name: &str) -> bool {
 
 fn looks_like_org(name: &str) -> bool {
     let n = name.chars().count();
-    (4..=40).contains(&n)
+    (3..=40).contains(&n)
         && !name
             .chars()
             .any(|c| c.is_ascii_digit() || "，,。：:；;、？?！!".contains(c))
@@ -256,6 +256,53 @@ fn stem_year_and_kind(stem: &str) -> (Option<i32>, Option<Kind>) {
     (year, kind)
 }
 
+/// Regions the document's titles name (`上海市普陀区2026年区级部门预算`,
+/// `纳入杭州市西湖区2023年部门决算编制范围`): full paths only.
+fn titled_regions<'a>(texts: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let regions = &catalog().regions;
+    let mut out: Vec<String> = Vec::new();
+    for text in texts {
+        let t = text.trim_start().trim_start_matches("纳入");
+        let head: String = t.chars().take(40).collect();
+        if !(head.contains("预算") || head.contains("决算")) {
+            continue;
+        }
+        if let Some(m) = regions.prefix(t).filter(|m| m.resolved) {
+            if !out.contains(&m.region) {
+                out.push(m.region);
+            }
+        }
+    }
+    out
+}
+
+/// Region and identity key of a department whose own name does not resolve its region
+/// (`普陀区城市管理行政执法局`, `教育局`), from the one region the document's titles name when
+/// it is consistent with what the name prints.
+fn resolve_in_context(name: &str, titled: &[String]) -> Option<(String, String)> {
+    let name = name.trim();
+    let printed = match catalog().regions.prefix(name) {
+        Some(m) if m.resolved => return None,
+        Some(m) => Some(m),
+        None => None,
+    };
+    let consistent: Vec<&String> = titled
+        .iter()
+        .filter(|r| match &printed {
+            Some(m) => r.ends_with(m.region.as_str()),
+            None => true,
+        })
+        .collect();
+    let [region] = consistent.as_slice() else {
+        return None;
+    };
+    let rest: String = name
+        .chars()
+        .skip(printed.as_ref().map_or(0, |m| m.printed_len))
+        .collect();
+    Some(((*region).clone(), format!("{region}{rest}")))
+}
+
 /// Region and cross-year identity key of a printed department name.
 pub fn resolve_department(name: &str) -> (Option<String>, String) {
     let name = name.trim();
@@ -295,8 +342,14 @@ pub fn identify(
     let (fiscal_year, kind) = (fiscal_year.or(stem_year), kind.or(stem_kind));
     let (region, department_key) = match &department {
         Some(d) => {
-            let (region, key) = resolve_department(d);
-            (region, Some(key))
+            let titled = titled_regions(lines.iter().map(|l| l.text.as_str()));
+            match resolve_in_context(d, &titled) {
+                Some((region, key)) => (Some(region), Some(key)),
+                None => {
+                    let (region, key) = resolve_department(d);
+                    (region, Some(key))
+                }
+            }
         }
         None => (None, None),
     };
@@ -357,6 +410,31 @@ mod tests {
         // A template's letter-spaced placeholder is no name.
         let id = ident("上海市 XX 局\n2024 年度部门决算\n");
         assert_eq!(id.department, None);
+    }
+
+    #[test]
+    fn a_title_resolves_a_name_that_does_not_say_its_region() {
+        // 普陀区 is in 上海 and in 舟山: the title says which.
+        let id =
+            ident("上海市普陀区2026年区级部门预算\n编制部门：普陀区城市管理行政执法局 单位：元\n");
+        assert_eq!(id.region.as_deref(), Some("上海市普陀区"));
+        assert_eq!(
+            id.department_key.as_deref(),
+            Some("上海市普陀区城市管理行政执法局")
+        );
+        // A bare unit name takes the one region the titles name.
+        let id = ident("杭州市西湖区2023年部门预算\n部门：教育局\n");
+        assert_eq!(
+            id.department_key.as_deref(),
+            Some("浙江省杭州市西湖区教育局")
+        );
+        // Near-miss: a title naming another 普陀区 is not evidence for this one's region
+        // when two regions are titled; nothing is guessed.
+        let id = ident(
+            "上海市普陀区2026年区级部门预算\n舟山市普陀区2026年部门预算\n编制部门：普陀区教育局\n",
+        );
+        assert_eq!(id.region.as_deref(), Some("普陀区"));
+        assert_eq!(id.department_key.as_deref(), Some("普陀区教育局"));
     }
 
     #[test]
