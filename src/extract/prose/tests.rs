@@ -274,3 +274,33 @@ fn statement_skips_thresholds_and_keeps_counts_apart_from_amounts() {
         ]
     );
 }
+
+#[test]
+fn class_paths_resolve_through_the_catalog_without_tables() {
+    // Codes printed by real disclosures' tables (`make codes`) resolve prose paths in
+    // documents that print no table; an unknown 项 keeps its class and its name.
+    let f = final_2023(
+        "1、城乡社区支出（类）城乡社区管理事务（款）城管执法（项）。年初预算为3377.56万元，支出决算为3377.56万元。\n2、城乡社区支出（类）城乡社区管理事务（款）不存在的事务（项）。支出决算为10.00万元。",
+    );
+    let r = rows(&f);
+    assert!(
+        r.contains(&row(
+            "expenditure.total",
+            Some("2120104"),
+            None,
+            "value",
+            Some("3377.56")
+        )),
+        "{r:?}"
+    );
+    assert!(
+        r.contains(&row(
+            "expenditure.total",
+            Some("212"),
+            Some("不存在的事务"),
+            "value",
+            Some("10.00")
+        )),
+        "{r:?}"
+    );
+}
