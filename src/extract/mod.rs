@@ -228,6 +228,20 @@ pub fn read_sheet_bytes(file: &str, bytes: &[u8]) -> DocumentReport {
 }
 
 fn fill(report: &mut DocumentReport, extraction: Extraction) {
+    // A table recognized by its title or header whose numbers none could be read: a layout
+    // the reader does not follow. Its numbers are missing from the facts — said, not silent.
+    for t in &extraction.tables {
+        if t.signature.is_some() && t.facts == 0 && t.numbers > 0 && t.note.is_none() {
+            report.errors.push(error(
+                "table",
+                format!(
+                    "{}: {} at {} was recognized but none of its {} numbers could be read (a layout the reader does not follow)",
+                    report.file, t.name, t.location, t.numbers
+                ),
+                Some(t.location.to_string()),
+            ));
+        }
+    }
     report.document = extraction.identity;
     report.facts = extraction.facts;
     report.tables = extraction.tables;

@@ -63,3 +63,21 @@ fn extract_survives_hostile_strings() {
         extract_text(text);
     }
 }
+
+#[test]
+fn a_recognized_table_whose_numbers_cannot_be_read_is_reported() {
+    // Titled and headed as a 收入决算表, but its rows name no code and no total.
+    let text = "上海市某区某局2025年度部门决算\n\u{c}收入决算表\n单位：万元\n项目 本年收入合计 财政拨款收入\n甲类收入 1,234.00 1,234.00\n乙类收入 2,000.00 2,000.00\n";
+    let report = crate::extract::read_text_bytes("t.txt", text.as_bytes());
+    let messages: Vec<&str> = report.errors.iter().map(|e| e.message.as_str()).collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("收入决算表") && m.contains("none of its 4 numbers")),
+        "{messages:?}"
+    );
+    // Near-miss: an empty table shell (no numbers) is not reported.
+    let shell = "上海市某区某局2025年度部门决算\n\u{c}收入决算表\n单位：万元\n项目 本年收入合计 财政拨款收入\n合计\n注：本表无数据。\n";
+    let report = crate::extract::read_text_bytes("t.txt", shell.as_bytes());
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+}

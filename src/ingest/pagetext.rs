@@ -377,7 +377,20 @@ fn classify(lines: &[PageLine]) -> Vec<Shape> {
             continue;
         }
         let toks = token_texts(&folded);
-        let bare = bare_numbers(&toks);
+        let mut bare = bare_numbers(&toks);
+        // `…收入支出总计 4733.14` / `万元。与2024年…`: a number whose unit wrapped onto the
+        // next line is prose.
+        let unit_next = lines
+            .get(i + 1)
+            .map(|n| normalize::fold(n.raw.trim_start()))
+            .is_some_and(|n| UNITS.iter().any(|u| n.starts_with(u)));
+        if unit_next
+            && toks
+                .last()
+                .is_some_and(|t| is_bare_number(t) && !t.ends_with('%'))
+        {
+            bare = bare.saturating_sub(1);
+        }
         let sentence_punct = sentence_punctuation(&key);
         let shape = if is_note(&key) {
             Shape::Note
@@ -850,6 +863,22 @@ mod tests {
             .unwrap();
         let at = joined.text.chars().count() - 3;
         assert_eq!(joined.location_at(at), &Location::Page { page: 2, line: 1 });
+    }
+
+    #[test]
+    fn a_number_whose_unit_wrapped_to_the_next_line_is_prose() {
+        // The top of a page after a table: a statement, not the table's continuation.
+        let text = "收入支出决算总表\n单位：万元\n项目 金额\n合计 4,733.14\n\u{c}第三部分 上海市普陀区生态环境局 2025 年度部门决算情况说\n明\n一、收入支出决算总体情况说明\n上海市普陀区生态环境局 2025 年度收入支出总计 4733.14\n万元。与 2024 年度相比，收入支出总计增加 90.09 万元，增长1.94%。\n";
+        let doc = split(text);
+        assert!(
+            texts(&doc)
+                .iter()
+                .any(|l| l.contains("收入支出总计 4733.14万元")
+                    || l.contains("收入支出总计 4733.14 万元")),
+            "{:?}",
+            texts(&doc)
+        );
+        assert_eq!(doc.grids.len(), 1, "only the table on the first page");
     }
 
     #[test]

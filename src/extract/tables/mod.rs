@@ -58,6 +58,10 @@ pub struct TableInfo {
     /// table's unit.
     #[serde(skip)]
     pub unit_known: bool,
+    /// Numbers printed in the table's body (column-number rows aside): a recognized table that
+    /// prints numbers and yields no fact is reported, never silent.
+    #[serde(skip)]
+    pub numbers: usize,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -815,9 +819,26 @@ fn read_table(table: Assembled, out: &mut TableOutput) {
             unplaced: 0,
             note: None,
             unit_known: false,
+            numbers: 0,
         });
         return;
     };
+    let numbers = rows
+        .iter()
+        .filter(|r| !is_column_number_row(r))
+        .flat_map(|r| r.printed())
+        .filter(|(_, c)| {
+            // Amounts, not codes (`201`, `05`), row or column numbers.
+            let t = c.text.trim();
+            let amount = t.contains(['.', ',']) || t.trim_start_matches('-').len() >= 4;
+            amount
+                && Code::parse(t).is_none()
+                && matches!(
+                    parse_cell(&c.text),
+                    CellValue::Number(_) | CellValue::Percent(_)
+                )
+        })
+        .count();
     let (rows, incomplete, unplaced) = if tokens {
         let aligned = align::align(&rows, signature);
         let incomplete = incomplete_metrics(signature, &aligned.uncertain);
@@ -869,6 +890,7 @@ fn read_table(table: Assembled, out: &mut TableOutput) {
         unplaced,
         unit_known: printed_unit.is_some() || unit_shown == Unit::Yuan,
         note,
+        numbers,
     });
 }
 
