@@ -8,6 +8,8 @@ pub mod frames;
 pub mod statistics;
 pub mod trends;
 
+use std::collections::HashMap;
+
 use polars::prelude::DataFrame;
 
 use crate::catalog::catalog;
@@ -164,12 +166,11 @@ fn apply_manifest(report: &mut DocumentReport, plan: &Plan) {
 }
 
 /// The file's path without its extension.
-fn path_stem(file: &str) -> &str {
-    let name_start = file.rfind(['/', '\\']).map_or(0, |i| i + 1);
-    match file[name_start..].rfind('.') {
-        Some(dot) if dot > 0 => &file[..name_start + dot],
-        _ => file,
-    }
+fn path_stem(file: &str) -> String {
+    std::path::Path::new(file)
+        .with_extension("")
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// Files of one disclosure sit side by side and share a name: `D.txt`, `D_alt.txt`,
@@ -182,22 +183,45 @@ fn fill_from_companions(reports: &mut [DocumentReport]) {
             && long.starts_with(short)
             && long[short.len()..].starts_with(['_', '-', '.', ' '])
     }
-    let identities: Vec<(String, crate::model::Identity)> = reports
+    let incomplete = |d: &crate::model::Identity| {
+        d.department.is_none() || d.fiscal_year.is_none() || d.kind.is_none()
+    };
+    if !reports.iter().any(|r| incomplete(&r.document)) {
+        return;
+    }
+    // Companions sit in one folder: index the ones that name their department by folder, so
+    // an archive of 20,000 files compares each file with its neighbours only.
+    let parent = |stem: &str| {
+        std::path::Path::new(stem)
+            .parent()
+            .map(|p| p.to_path_buf())
+            .unwrap_or_default()
+    };
+    let mut by_folder: HashMap<std::path::PathBuf, Vec<(String, crate::model::Identity)>> =
+        HashMap::new();
+    for r in reports
         .iter()
-        .filter(|r| !r.unreadable())
-        .map(|r| (path_stem(&r.file).to_string(), r.document.clone()))
-        .collect();
+        .filter(|r| !r.unreadable() && r.document.department.is_some())
+    {
+        let stem = path_stem(&r.file);
+        by_folder
+            .entry(parent(&stem))
+            .or_default()
+            .push((stem, r.document.clone()));
+    }
     for report in reports.iter_mut() {
         let d = &report.document;
-        if d.department.is_some() && d.fiscal_year.is_some() && d.kind.is_some() {
+        if !incomplete(d) {
             continue;
         }
-        let stem = path_stem(&report.file).to_string();
-        let companion = identities
+        let stem = path_stem(&report.file);
+        let Some(neighbours) = by_folder.get(&parent(&stem)) else {
+            continue;
+        };
+        let companion = neighbours
             .iter()
             .filter(|(other, id)| {
                 (extends(&stem, other) || extends(other, &stem))
-                    && id.department.is_some()
                     && (d.fiscal_year.is_none() || id.fiscal_year == d.fiscal_year)
                     && (d.kind.is_none() || id.kind == d.kind)
             })

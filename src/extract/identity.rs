@@ -279,13 +279,18 @@ fn titled_regions<'a>(texts: impl Iterator<Item = &'a str>) -> Vec<String> {
 /// Region and identity key of a department whose own name does not resolve its region
 /// (`普陀区城市管理行政执法局`, `教育局`), from the one region the document's titles name when
 /// it is consistent with what the name prints.
-fn resolve_in_context(name: &str, titled: &[String]) -> Option<(String, String)> {
+fn resolve_in_context(
+    name: &str,
+    titled: impl FnOnce() -> Vec<String>,
+) -> Option<(String, String)> {
     let name = name.trim();
     let printed = match catalog().regions.prefix(name) {
         Some(m) if m.resolved => return None,
         Some(m) => Some(m),
         None => None,
     };
+    // The titles are read only for a name that does not resolve itself.
+    let titled = titled();
     let consistent: Vec<&String> = titled
         .iter()
         .filter(|r| match &printed {
@@ -342,8 +347,7 @@ pub fn identify(
     let (fiscal_year, kind) = (fiscal_year.or(stem_year), kind.or(stem_kind));
     let (region, department_key) = match &department {
         Some(d) => {
-            let titled = titled_regions(lines.iter().map(|l| l.text.as_str()));
-            match resolve_in_context(d, &titled) {
+            match resolve_in_context(d, || titled_regions(lines.iter().map(|l| l.text.as_str()))) {
                 Some((region, key)) => (Some(region), Some(key)),
                 None => {
                     let (region, key) = resolve_department(d);

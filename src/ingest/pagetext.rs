@@ -382,7 +382,15 @@ fn classify(lines: &[PageLine]) -> Vec<Shape> {
         // next line is prose.
         let unit_next = lines
             .get(i + 1)
-            .map(|n| normalize::fold(n.raw.trim_start()))
+            .map(|n| {
+                // The longest unit is three characters: fold no more of the next line.
+                n.raw
+                    .trim_start()
+                    .chars()
+                    .take(3)
+                    .map(normalize::fold_char)
+                    .collect::<String>()
+            })
             .is_some_and(|n| UNITS.iter().any(|u| n.starts_with(u)));
         if unit_next
             && toks

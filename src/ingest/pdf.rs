@@ -349,20 +349,13 @@ impl Rulings<'_> {
                         .and_then(|o| self.doc.dereference(o).ok())
                         .and_then(|(_, o)| o.as_stream().ok());
                     let Some(stream) = xobject else { continue };
-                    let is_form = stream
+                    let subtype = stream
                         .dict
                         .get(b"Subtype")
                         .ok()
-                        .and_then(|s| s.as_name().ok())
-                        == Some(b"Form".as_slice());
-                    if !is_form {
-                        let is_image = stream
-                            .dict
-                            .get(b"Subtype")
-                            .ok()
-                            .and_then(|s| s.as_name().ok())
-                            == Some(b"Image".as_slice());
-                        self.images += usize::from(is_image);
+                        .and_then(|s| s.as_name().ok());
+                    if subtype != Some(b"Form".as_slice()) {
+                        self.images += usize::from(subtype == Some(b"Image".as_slice()));
                         continue;
                     }
                     let matrix = stream

@@ -1274,9 +1274,18 @@ impl Reader<'_> {
             .iter()
             .filter(|h| !contained(h) && !overlapped(h))
             .collect();
+        // Computed once per label, and only when a phrase needs it.
+        let mask = std::cell::OnceCell::new();
+        let filler = || mask.get_or_init(|| self.filler_mask(key, &skip_until));
         let strong: Vec<&&TermHit<'k>> = kept
             .iter()
-            .filter(|h| !h.term.weak && !self.names_something_before(key, h, &skip_until, &hits))
+            .filter(|h| {
+                if h.term.weak {
+                    return false;
+                }
+                let role = matches!(h.term.meaning, TermMeaning::Role(_));
+                !(role && Self::names_something_before(key, h, filler(), &hits))
+            })
             .collect();
         // `住房改革支出预算数为…`: the part of a total named by words the catalog does not
         // know is that part, not the total.
@@ -1289,7 +1298,7 @@ impl Reader<'_> {
         }
         let pool: Vec<&&TermHit<'k>> = if strong.is_empty() {
             kept.iter()
-                .filter(|h| self.weak_term_alone(key, h, &skip_until))
+                .filter(|h| Self::weak_term_alone(key, h, filler()))
                 .collect()
         } else {
             strong
@@ -1299,19 +1308,9 @@ impl Reader<'_> {
             .map(|h| **h)
     }
 
-    /// A role phrase (`支出预算`, `基本支出`) with an unknown name printed right before it
-    /// (`住房改革支出预算`) is that name's amount: two or more Han characters that are not a
-    /// catalog phrase, fund qualifier, filler or the department's name.
-    fn names_something_before(
-        &self,
-        key: &Key,
-        hit: &TermHit<'_>,
-        names: &[(usize, usize)],
-        others: &[TermHit<'_>],
-    ) -> bool {
-        if !matches!(hit.term.meaning, TermMeaning::Role(_)) {
-            return false;
-        }
+    /// Bytes of a label taken by words that name no measure: the department's name, fund
+    /// qualifiers, filler (dates, `本部门`, `合计`…).
+    fn filler_mask(&self, key: &Key, names: &[(usize, usize)]) -> Vec<bool> {
         let mut covered = vec![false; key.text.len()];
         let mut cover = |s: usize, e: usize| {
             if let Some(c) = covered.get_mut(s..e) {
@@ -1327,39 +1326,44 @@ impl Reader<'_> {
         for m in filler_regex().find_iter(&key.text) {
             cover(m.start(), m.end());
         }
-        for m in connector_regex().find_iter(&key.text) {
-            cover(m.start(), m.end());
-        }
-        // Words the catalog knows (`收入` of `收入支出总计`) are not an unknown name.
-        for o in others {
-            cover(o.start, o.end);
-        }
+        covered
+    }
+
+    /// A role phrase (`支出预算`, `基本支出`; callers pass roles only) with an unknown name printed right before it
+    /// (`住房改革支出预算`) is that name's amount: two or more Han characters that are not
+    /// filler (`filler_mask`), a connector or a catalog phrase (`收入` of `收入支出总计`).
+    fn names_something_before(
+        key: &Key,
+        hit: &TermHit<'_>,
+        filler: &[bool],
+        others: &[TermHit<'_>],
+    ) -> bool {
+        let connectors: Vec<(usize, usize)> = connector_regex()
+            .find_iter(&key.text)
+            .map(|m| (m.start(), m.end()))
+            .collect();
+        let known = |i: usize| {
+            filler.get(i).copied().unwrap_or(false)
+                || connectors.iter().any(|&(s, e)| s <= i && i < e)
+                || others.iter().any(|o| o.start <= i && i < o.end)
+        };
         let run = key.text[..hit.start]
             .char_indices()
             .rev()
-            .take_while(|(i, c)| !covered[*i] && !c.is_ascii() && c.is_alphabetic())
+            .take_while(|(i, c)| !known(*i) && !c.is_ascii() && c.is_alphabetic())
             .count();
         run >= 2
     }
 
     /// A weak phrase (`支出`, `收入`, `项目`) names the measure only when the rest of the label
     /// is filler — dates, qualifiers, the department's name — so `债务支出` is not a total.
-    fn weak_term_alone(&self, key: &Key, hit: &TermHit<'_>, names: &[(usize, usize)]) -> bool {
-        let mut covered = vec![false; key.text.len()];
-        let mut cover = |s: usize, e: usize| covered[s..e].iter_mut().for_each(|c| *c = true);
-        cover(hit.start, hit.end);
-        for (s, e) in names {
-            cover(*s, *e);
-        }
-        for (s, e, _) in self.catalog.terms.qualifiers_in(&key.text) {
-            cover(s, e);
-        }
-        for m in filler_regex().find_iter(&key.text) {
-            cover(m.start(), m.end());
-        }
-        key.text
-            .char_indices()
-            .all(|(i, c)| covered[i] || !c.is_alphanumeric() || c.is_ascii_digit())
+    fn weak_term_alone(key: &Key, hit: &TermHit<'_>, filler: &[bool]) -> bool {
+        key.text.char_indices().all(|(i, c)| {
+            filler.get(i).copied().unwrap_or(false)
+                || (hit.start <= i && i < hit.end)
+                || !c.is_alphanumeric()
+                || c.is_ascii_digit()
+        })
     }
 
     fn target_of(

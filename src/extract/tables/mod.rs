@@ -563,13 +563,12 @@ fn continues(table: &Assembled, segment: &Segment) -> bool {
             )
         })
     });
-    let width = segment
-        .rows
-        .iter()
-        .map(|r| r.cells.len())
-        .max()
-        .unwrap_or(0);
-    !repeats_other && has_data && (segment.tokens || width <= table.width + 1)
+    !repeats_other && has_data && (segment.tokens || widest(&segment.rows) <= table.width + 1)
+}
+
+/// The number of cells of the widest row.
+pub(super) fn widest(rows: &[Row]) -> usize {
+    rows.iter().map(|r| r.cells.len()).max().unwrap_or(0)
 }
 
 /// Where a coded row prints its code, its name and its first number.
@@ -618,7 +617,6 @@ fn realign(first: &[Row], rows: Vec<Row>, tokens: bool) -> Vec<Row> {
     ) else {
         return rows;
     };
-    let widest = |rows: &[Row]| rows.iter().map(|r| r.cells.len()).max().unwrap_or(0);
     // Same width: no column was dropped (a panel table continued with its left panel empty).
     if target == source || widest(first) == widest(&rows) {
         return rows;
@@ -669,13 +667,7 @@ pub fn extract(grids: &[Grid]) -> TableOutput {
         if signature.is_none() {
             if let Some(last) = tables.last_mut() {
                 if continues(last, &segment) {
-                    let width = segment
-                        .rows
-                        .iter()
-                        .map(|r| r.cells.len())
-                        .max()
-                        .unwrap_or(0);
-                    last.width = last.width.max(width);
+                    last.width = last.width.max(widest(&segment.rows));
                     let rows = realign(&last.rows, segment.rows, last.tokens);
                     last.rows.extend(rows);
                     continue;
@@ -690,12 +682,7 @@ pub fn extract(grids: &[Grid]) -> TableOutput {
                 continue;
             }
         }
-        let width = segment
-            .rows
-            .iter()
-            .map(|r| r.cells.len())
-            .max()
-            .unwrap_or(0);
+        let width = widest(&segment.rows);
         tables.push(Assembled {
             rows: segment.rows,
             title: segment.title,

@@ -25,7 +25,7 @@ pub(super) fn read(table: &Table<'_>, out: &mut TableOutput) {
         .filter(|(_, c)| is_code_cell(c))
         .map(|(i, _)| i)
         .collect();
-    let width = rows.iter().map(|r| r.cells.len()).max().unwrap_or(0);
+    let width = super::widest(rows);
     let header_key = |c: usize| rows[header].cell(c).map(|c| c.key()).unwrap_or_default();
     let panels: Vec<(Vec<usize>, usize, usize)> = starts
         .iter()
