@@ -405,6 +405,11 @@ pub struct Fact {
     /// Index of the table (in the report's `tables`) a table fact came from.
     #[serde(skip)]
     pub table: Option<usize>,
+    /// The year the figure is about when it is not the document's own: a 决算 for 2023 that
+    /// carries the 2024 项目（政策）绩效目标表 prints next year's targets. `None` = the
+    /// document's year. Facts of different periods never meet in one check.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period: Option<i32>,
 }
 
 impl Fact {
@@ -415,6 +420,7 @@ impl Fact {
             code: self.code.clone(),
             item: self.item.clone(),
             aspect: self.aspect,
+            period: self.period,
         }
     }
 }
@@ -426,6 +432,8 @@ pub struct FactKey {
     pub code: Option<Code>,
     pub item: Option<String>,
     pub aspect: Aspect,
+    /// The fact's period when it is not the document's year (see [`Fact::period`]).
+    pub period: Option<i32>,
 }
 
 impl FactKey {
@@ -436,6 +444,7 @@ impl FactKey {
             code: None,
             item: None,
             aspect: Aspect::Value,
+            period: None,
         }
     }
 }

@@ -124,6 +124,12 @@ pub fn facts(documents: &[Document]) -> PolarsResult<DataFrame> {
         text_col("aspect", &rows, |(_, f)| {
             Some(f.aspect.as_str().to_string())
         }),
+        Column::new(
+            "period".into(),
+            rows.iter()
+                .map(|(_, f)| f.period)
+                .collect::<Vec<Option<i32>>>(),
+        ),
         decimal_column(
             "value",
             &rows.iter().map(|(_, f)| f.value).collect::<Vec<_>>(),
@@ -264,6 +270,7 @@ pub fn series_facts(facts: &DataFrame, selection: Expr) -> LazyFrame {
         .filter(
             col("item")
                 .is_null()
+                .and(col("period").is_null())
                 .and(col("value").is_not_null())
                 .and(col("fiscal_year").is_not_null())
                 .and(col("kind").is_not_null())

@@ -102,6 +102,7 @@ fn relation_key(reference: &str) -> FactKey {
         code,
         item: None,
         aspect: crate::model::Aspect::Value,
+        period: None,
     }
 }
 
@@ -239,5 +240,45 @@ mod tests {
             .is_empty());
         assert_eq!(run(&ConflictingValues, &text("472.4", "472.34")).0.len(), 1);
         assert_eq!(run(&ConflictingValues, &text("472.4", "472.50")).0.len(), 1);
+    }
+
+    /// A 2023 决算 with a 项目绩效目标表 headed `target_year` and this year's 绩效自评表, both
+    /// for one project, with different budgets.
+    fn final_with_two_forms(target_year: &str) -> String {
+        format!(
+            "某区某局2023年度部门决算\n\
+             \t部门预算项目（政策）绩效目标表\n\n\t{target_year}\n\n\t单位:万元\n\n\
+             \t项目(政策)名称\n\t网格信息化建设\n\n\t预算资金情况\n\t50\n\n\
+             \t预算项目(政策)绩效自评表\n(2023年度)\n\n\
+             \t项目(政策)名称\n\t网格信息化建设\n\n\
+             \t项目资金（万元）\n\t年初预算数\n\t全年预算数\n\t全年执行数\n\t分值\n\t执行率\n\t得分\n\n\
+             \t年度资金总额\n\t40\n\t40\n\t40\n\t10\n\t100%\n\t10\n"
+        )
+    }
+
+    #[test]
+    fn conflicts_near_miss_next_years_targets_beside_this_years_self_evaluation() {
+        let (flags, _) = run(&ConflictingValues, &final_with_two_forms("2024年"));
+        assert!(flags.is_empty(), "{flags:?}");
+        let report = crate::checks::testing::report(&final_with_two_forms("2024年"));
+        let budgets: Vec<(Option<i32>, String)> = report
+            .facts
+            .iter()
+            .filter(|f| {
+                f.metric.as_str() == "performance.project"
+                    && f.aspect == crate::model::Aspect::Budget
+            })
+            .map(|f| (f.period, f.raw.clone()))
+            .collect();
+        assert_eq!(
+            budgets,
+            vec![(Some(2024), "50".to_string()), (None, "40".to_string())]
+        );
+    }
+
+    #[test]
+    fn conflicts_flag_one_years_project_printed_with_two_budgets() {
+        let (flags, checked) = run(&ConflictingValues, &final_with_two_forms("2023年"));
+        assert_eq!((flags.len(), checked), (1, 1), "{flags:?}");
     }
 }

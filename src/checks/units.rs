@@ -60,6 +60,7 @@ impl DocumentRule for UnitSuspect {
                 code: None,
                 item: Some(project.to_string()),
                 aspect: Aspect::Budget,
+                period: indicator.period,
             };
             let Some(budget) = doc.with_key(&key).find(|f| f.value.is_some()) else {
                 continue;

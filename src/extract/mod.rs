@@ -309,6 +309,7 @@ pub fn extract(doc: text::TextDocument, file_stem: &str) -> Extraction {
     let prose_output = prose::extract(&lines, &identity, &codes);
     let mut facts = prose_output.facts;
     facts.extend(table_output.facts);
+    mark_periods(&mut facts, &table_output.tables, identity.fiscal_year);
     // Text cells of tables, for checks that read names (PLACEHOLDER's 某部门, XX（部门）).
     let cells = grids
         .iter()
@@ -328,6 +329,20 @@ pub fn extract(doc: text::TextDocument, file_stem: &str) -> Extraction {
             page_count: pages,
             blank_pages,
         },
+    }
+}
+
+/// Facts of a table headed with another year than the document's (next year's 绩效目标表 in
+/// a 决算) carry that year as their period, so they never meet this year's figures.
+fn mark_periods(facts: &mut [Fact], tables: &[TableInfo], year: Option<i32>) {
+    let Some(year) = year else {
+        return;
+    };
+    for f in facts.iter_mut() {
+        let table_year = f.table.and_then(|t| tables.get(t)).and_then(|t| t.year);
+        if let Some(y) = table_year.filter(|y| *y != year) {
+            f.period = Some(y);
+        }
     }
 }
 

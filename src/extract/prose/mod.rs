@@ -96,6 +96,9 @@ struct Frame {
     sentence: u32,
     group: u32,
     at_line_end: bool,
+    /// A list opened inside another list's item on the same line (`其中：科学技术支出…，主要
+    /// 包括A、B；社会保障和就业支出…`) ends at the next `；`: what follows is the outer list's.
+    until: Option<usize>,
 }
 
 /// Where a line stands in the document outline.
@@ -739,6 +742,21 @@ impl Reader<'_> {
             .iter()
             .all(|c| c.is_whitespace() || matches!(c, ':' | '。' | ','));
         let pos = end.saturating_sub(1);
+        let sentence = line.sentence.get(pos).copied().unwrap_or(0);
+        let nested = self.frames.iter().any(|f| {
+            f.line == line.number
+                && f.sentence == sentence
+                && self
+                    .out
+                    .lists
+                    .get(f.list)
+                    .is_some_and(|l| l.children.contains(&parent_fact))
+        });
+        let until = nested.then(|| {
+            (end..line.folded.len())
+                .find(|&i| line.folded[i] == ';' && line.depth.get(i).copied().unwrap_or(0) == 0)
+                .unwrap_or(line.folded.len())
+        });
         self.frames.push(Frame {
             parent,
             list,
@@ -747,6 +765,7 @@ impl Reader<'_> {
             sentence: line.sentence.get(pos).copied().unwrap_or(0),
             group: line.group.get(pos).copied().unwrap_or(0),
             at_line_end,
+            until,
         });
     }
 
@@ -785,6 +804,9 @@ impl Reader<'_> {
         let group = line.group.get(pos).copied().unwrap_or(0);
         let level = line.level();
         self.frames.iter().rev().find(|f| {
+            if f.until.is_some_and(|u| f.line == line.number && pos > u) {
+                return false;
+            }
             if f.line == line.number {
                 f.sentence == sentence && line.within_group(group, f.group)
             } else if level > 0 {
@@ -1019,6 +1041,7 @@ impl Reader<'_> {
                     code: t.code,
                     item: t.item,
                     aspect: Aspect::Value,
+                    period: None,
                 })
         });
         let (value, unit) = match m.value {
@@ -1046,6 +1069,7 @@ impl Reader<'_> {
             span: Some(line.printed_span(from, m.end)),
             line: Some(line.number),
             table: None,
+            period: None,
         });
         let index = self.out.facts.len() - 1;
         if let Some(f) = &frame {
@@ -1236,6 +1260,7 @@ impl Reader<'_> {
         frame: Option<&Frame>,
     ) -> Option<TermHit<'k>> {
         let parent_metric = frame.map(|f| f.parent.metric.as_str());
+        let in_list = frame.is_some_and(|f| f.parent.unit == UnitKind::Amount);
         let skip_until = self
             .department_names
             .iter()
@@ -1284,15 +1309,20 @@ impl Reader<'_> {
                     return false;
                 }
                 let role = matches!(h.term.meaning, TermMeaning::Role(_));
-                !(role && Self::names_something_before(key, h, filler(), &hits))
+                if role {
+                    return !Self::names_something_before(key, h, filler(), &hits);
+                }
+                // In a list, `（2）其他科学技术支出` and `政府采购监管经费` are items whose
+                // names merely contain a catalog phrase, not that measure.
+                !(in_list && Self::inside_longer_name(key, h, filler(), &hits))
             })
             .collect();
         // `住房改革支出预算数为…`: the part of a total named by words the catalog does not
-        // know is that part, not the total.
+        // know is that part, not the total (and in a list, an item named around a phrase).
         if strong.is_empty()
-            && kept
-                .iter()
-                .any(|h| !h.term.weak && matches!(h.term.meaning, TermMeaning::Role(_)))
+            && kept.iter().any(|h| {
+                !h.term.weak && (in_list || matches!(h.term.meaning, TermMeaning::Role(_)))
+            })
         {
             return None;
         }
@@ -1353,6 +1383,58 @@ impl Reader<'_> {
             .take_while(|(i, c)| !known(*i) && !c.is_ascii() && c.is_alphabetic())
             .count();
         run >= 2
+    }
+
+    /// A phrase printed inside a longer name: two or more unknown Han characters right before
+    /// a class name (`其他`科学技术支出; `执法`车辆 is still 车辆) or right after any phrase up
+    /// to the label's end (政府采购`监管经费`).
+    /// Verbs that lead into a list item (`主要用于`) and amount words that close one (`预算`,
+    /// `资金`) do not make a name.
+    fn inside_longer_name(
+        key: &Key,
+        hit: &TermHit<'_>,
+        filler: &[bool],
+        others: &[TermHit<'_>],
+    ) -> bool {
+        const LEAD: &[&str] = &[
+            "主要", "用于", "其中", "包括", "以及", "分别", "和", "及", "是",
+        ];
+        const TAIL: &[&str] = &[
+            "预算", "决算", "执行", "方面", "资金", "拨款", "支出", "收入", "安排", "数",
+        ];
+        let known = |i: usize| {
+            filler.get(i).copied().unwrap_or(false)
+                || others.iter().any(|o| {
+                    o.start <= i && i < o.end && !(o.start == hit.start && o.end == hit.end)
+                })
+        };
+        let han = |c: char| !c.is_ascii() && c.is_alphabetic();
+        let before: String = {
+            let mut run: Vec<char> = key.text[..hit.start]
+                .char_indices()
+                .rev()
+                .take_while(|(i, c)| !known(*i) && han(*c))
+                .map(|(_, c)| c)
+                .collect();
+            run.reverse();
+            run.into_iter().collect()
+        };
+        let after: String = key.text[hit.end..]
+            .char_indices()
+            .take_while(|(i, c)| !known(hit.end + i) && han(*c))
+            .map(|(_, c)| c)
+            .collect();
+        let after_reaches_end = key.text[hit.end + after.len()..]
+            .chars()
+            .all(|c| !c.is_alphanumeric());
+        let strip = |mut s: String, words: &[&str]| {
+            for w in words {
+                s = s.replace(w, "");
+            }
+            s.chars().count()
+        };
+        let class = matches!(hit.term.meaning, TermMeaning::Class(_));
+        class && strip(before, LEAD) >= 2 || after_reaches_end && strip(after, TAIL) >= 2
     }
 
     /// A weak phrase (`支出`, `收入`, `项目`) names the measure only when the rest of the label
@@ -1513,6 +1595,7 @@ impl Reader<'_> {
             span: Some(line.printed_span(from, end)),
             line: Some(line.number),
             table: None,
+            period: None,
         });
         self.set_subject(target, self.out.facts.len() - 1);
     }

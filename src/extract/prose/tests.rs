@@ -304,3 +304,73 @@ fn class_paths_resolve_through_the_catalog_without_tables() {
         "{r:?}"
     );
 }
+
+/// A list item whose name contains its list's class (`其他科学技术支出` under 科学技术支出) is
+/// an item of the list, resolved to its sub-code; one named around a catalog phrase
+/// (`政府采购监管经费`) is an item too. Near miss: `执法车辆` still counts vehicles.
+#[test]
+fn list_items_named_around_a_catalog_phrase_stay_items() {
+    let f = facts(
+        "某区科技局2023年部门预算",
+        "2023年一般公共预算财政拨款支出预算3000.00万元，其中：\n\
+         1.科学技术支出2933.99万元，主要包括：（1）科学技术管理事务400.00万元；（2）其他科学技术支出2533.99万元。\n\
+         2.社会保障和就业支出66.01万元。\n\
+         2023年政府采购预算总额100万元，其中：政府采购监管经费20万元。",
+    );
+    let gb = "expenditure.general_budget";
+    assert_eq!(
+        rows(&f),
+        vec![
+            row(gb, None, None, "value", Some("3000.00")),
+            row(gb, Some("206"), None, "value", Some("2933.99")),
+            row(gb, Some("20601"), None, "value", Some("400.00")),
+            row(gb, Some("20699"), None, "value", Some("2533.99")),
+            row(gb, Some("208"), None, "value", Some("66.01")),
+            row("procurement.total", None, None, "value", Some("100")),
+            row(
+                "procurement.total",
+                None,
+                Some("政府采购监管经费"),
+                "value",
+                Some("20")
+            ),
+        ]
+    );
+}
+
+/// `其中：A…，主要包括a、b；B…`: the nested list ends at `；`, B is the outer list's item.
+#[test]
+fn nested_list_closes_at_the_semicolon() {
+    let text = "2023年一般公共预算财政拨款支出预算3000.00万元，其中：科学技术支出2933.99万元，主要包括科学技术管理事务400.00万元、其他科学技术支出2533.99万元；社会保障和就业支出66.01万元。";
+    let out = extract_text(&format!("某区科技局2023年部门预算\n{text}\n"));
+    let lists: Vec<(String, Vec<String>)> = out
+        .detail
+        .lists
+        .iter()
+        .map(|l| {
+            let name = |i: usize| {
+                out.facts[i]
+                    .value
+                    .map(|v| v.to_string())
+                    .unwrap_or_default()
+            };
+            (
+                name(l.parent),
+                l.children.iter().map(|&c| name(c)).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        lists,
+        vec![
+            (
+                "3000.00".to_string(),
+                vec!["2933.99".to_string(), "66.01".to_string()]
+            ),
+            (
+                "2933.99".to_string(),
+                vec!["400.00".to_string(), "2533.99".to_string()]
+            ),
+        ]
+    );
+}

@@ -54,6 +54,10 @@ pub struct TableInfo {
     /// What the reader had to decide or could not use (`unit inferred`, `not read: …`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The year its title or caption names (`2024年项目支出绩效目标表`, `（2023年度）`), when it
+    /// names exactly one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
     /// The table prints its unit (or the unit was inferred): its amounts can vouch for another
     /// table's unit.
     #[serde(skip)]
@@ -325,6 +329,7 @@ impl Table<'_> {
             span: None,
             line: None,
             table: Some(self.index),
+            period: None,
         }
     }
 
@@ -448,6 +453,57 @@ fn table_unit(caption: &[Cell], rows: &[Row]) -> Option<Unit> {
         .iter()
         .chain(rows.iter().take(8).flat_map(|r| r.cells.iter()))
         .find_map(|c| re.captures(&c.key()).and_then(|m| Unit::parse(&m[1])))
+}
+
+/// The one year a table's title, caption or caption-like first rows name (`2024年`,
+/// `2023年度`; a date such as `2024年3月` is not a period). Two different years: none.
+fn table_year(title: Option<&str>, caption: &[Cell], rows: &[Row]) -> Option<i32> {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re =
+        RE.get_or_init(|| Regex::new(r"(20\d{2})\s*年\s*(度)?\s*(\d{1,2}\s*月)?").expect("static"));
+    let years_in = |text: &str| -> Vec<i32> {
+        re.captures_iter(text)
+            .filter(|c| c.get(3).is_none())
+            .filter_map(|c| c[1].parse().ok())
+            .collect()
+    };
+    let one = |years: Vec<i32>| -> Option<i32> {
+        let first = *years.first()?;
+        years.iter().all(|y| *y == first).then_some(first)
+    };
+    if let Some(t) = title {
+        let years = years_in(&normalize::fold(t));
+        if !years.is_empty() {
+            return one(years);
+        }
+    }
+    // A line of its own that is only a year (`2024年`, `（2023年度）`), in the grid's caption or
+    // in the short rows above the header. Anything longer there (a document title naming its
+    // own year) is not the table's period.
+    let alone = |t: &str| {
+        let t: String = normalize::fold(t)
+            .chars()
+            .filter(|c| !c.is_whitespace() && !matches!(c, '(' | ')' | '[' | ']'))
+            .collect();
+        let digits = t.trim_end_matches('度').strip_suffix('年')?;
+        (digits.len() == 4
+            && digits.starts_with("20")
+            && digits.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| digits.parse::<i32>().ok())
+        .flatten()
+    };
+    let years: Vec<i32> = caption
+        .iter()
+        .map(|c| c.text.clone())
+        .chain(
+            rows.iter()
+                .take(4)
+                .filter(|r| r.printed().count() <= 2)
+                .flat_map(|r| r.printed().map(|(_, c)| c.text.clone()).collect::<Vec<_>>()),
+        )
+        .filter_map(|t| alone(&t))
+        .collect();
+    one(years)
 }
 
 /// A stretch of rows that is one table, or the continuation of the table before it.
@@ -779,6 +835,7 @@ fn read_table(table: Assembled, out: &mut TableOutput) {
         .next()
         .unwrap_or(Location::Line(0));
     let number = table_number(&rows);
+    let year = table_year(title.as_ref().map(|(_, t)| t.as_str()), &caption, &rows);
     let printed_unit = table_unit(&caption, &rows);
     let unit = printed_unit.unwrap_or(Unit::WanYuan);
     let Some((signature, recognized_by)) = signature else {
@@ -805,6 +862,7 @@ fn read_table(table: Assembled, out: &mut TableOutput) {
             incomplete: Vec::new(),
             unplaced: 0,
             note: None,
+            year,
             unit_known: false,
             numbers: 0,
         });
@@ -877,6 +935,7 @@ fn read_table(table: Assembled, out: &mut TableOutput) {
         unplaced,
         unit_known: printed_unit.is_some() || unit_shown == Unit::Yuan,
         note,
+        year,
         numbers,
     });
 }
