@@ -410,6 +410,10 @@ pub struct Fact {
     /// document's year. Facts of different periods never meet in one check.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub period: Option<i32>,
+    /// The measure's printed name when the number's own words do not name it (`完成年初预算的
+    /// 300%` after `“社会保障和就业支出（类）…职业年金缴费支出（项）”`): flags quote it.
+    #[serde(skip)]
+    pub named_as: Option<String>,
 }
 
 impl Fact {

@@ -108,4 +108,19 @@ mod tests {
         assert!(run(&ExecutionRate, &text("150")).0.is_empty());
         assert!(run(&ExecutionRate, &text("50")).0.is_empty());
     }
+
+    /// A rate printed after a `（类）…（项）` heading names no item itself: the flag quotes the
+    /// heading, verbatim, so the reader finds which item it is about.
+    #[test]
+    fn execution_flag_on_a_sub_item_names_the_item() {
+        let text = "第二部分 2023年度部门决算情况说明\n（三）一般公共预算财政拨款支出决算具体情况\n\
+                    1.社会保障和就业支出（类）行政事业单位养老支出（款）机关事业单位职业年金缴费支出（项）。年初预算为1万元，支出决算为3万元，完成年初预算的300%。";
+        let (flags, _) = run(&ExecutionRate, text);
+        assert_eq!(flags.len(), 1, "{flags:?}");
+        let name =
+            "社会保障和就业支出（类）行政事业单位养老支出（款）机关事业单位职业年金缴费支出（项）";
+        assert_eq!(flags[0].evidence, format!("{name} / 完成年初预算的300%"));
+        assert!(flags[0].message.starts_with(name));
+        assert_eq!(flags[0].code.as_ref().map(|c| c.as_str()), Some("2080506"));
+    }
 }

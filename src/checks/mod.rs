@@ -137,13 +137,28 @@ pub struct Flag {
 
 impl Flag {
     /// A flag about a fact: its metric, code, item, quote and location.
+    /// A flag about `fact`. When the number's words do not name its measure (`完成年初预算的
+    /// 300%` under a `（类）…（项）` heading), message and evidence start with the name printed
+    /// before, so the reader knows which item it is.
     pub fn on(fact: &Fact, message: impl Into<String>) -> Flag {
+        let message = message.into();
+        let (message, evidence) = match &fact.named_as {
+            Some(name) if !fact.quote.contains(name.as_str()) => (
+                if message.contains(name.as_str()) {
+                    message
+                } else {
+                    format!("{name}：{message}")
+                },
+                format!("{name} / {}", fact.quote),
+            ),
+            _ => (message, fact.quote.clone()),
+        };
         Flag {
             metric: Some(fact.metric.clone()),
             code: fact.code.clone(),
             item: fact.item.clone(),
-            message: message.into(),
-            evidence: fact.quote.clone(),
+            message,
+            evidence,
             location: Some(fact.location.clone()),
             ..Flag::default()
         }

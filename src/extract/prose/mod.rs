@@ -525,6 +525,8 @@ struct Reader<'a> {
     department_names: Vec<String>,
     frames: Vec<Frame>,
     subject: Option<Target>,
+    /// How the subject was printed (its label, or a `（类）…（项）` path naming it alone).
+    subject_name: Option<String>,
     /// The value fact printed for `subject`, if any: what a list after a connector breaks down.
     subject_fact: Option<usize>,
     /// The latest value fact of each measure (metric, code, item).
@@ -558,6 +560,7 @@ pub fn extract(lines: &[ProseLine], identity: &Identity, codes: &CodeBook<'_>) -
         department_names,
         frames: Vec::new(),
         subject: None,
+        subject_name: None,
         subject_fact: None,
         value_facts: HashMap::new(),
         section_major: String::new(),
@@ -648,8 +651,9 @@ impl Reader<'_> {
 
         // `1.社会保障和就业支出（类）…（项），主要用于…。年初预算为…`: an item named without its
         // amount is still the subject of what follows.
-        if let Some(target) = self.leading_class_path(line) {
+        if let Some((target, name)) = self.leading_class_path(line) {
             self.subject = Some(target);
+            self.subject_name = Some(name);
             self.subject_fact = None;
         }
         let text: String = line.folded.iter().collect();
@@ -963,6 +967,12 @@ impl Reader<'_> {
 
         let sentence = line.sentence.get(m.start).copied().unwrap_or(0);
         let after_unattributed = self.last_mention == Some((line.number, sentence, false));
+        // Set when the number's words do not name its measure and the subject before does.
+        let via_subject = std::cell::Cell::new(false);
+        let subject = || {
+            via_subject.set(true);
+            self.subject.clone()
+        };
         let target = match parts.aspect {
             Aspect::Value if parts.inherit => {
                 let key = Key::new(line, parts.subject.0, parts.subject.1);
@@ -973,7 +983,7 @@ impl Reader<'_> {
                     frame.as_ref(),
                     topic.as_ref(),
                 )
-                .or_else(|| self.subject.clone())
+                .or_else(subject)
             }
             Aspect::Value => {
                 let key = Key::new(line, parts.subject.0, parts.subject.1);
@@ -993,13 +1003,9 @@ impl Reader<'_> {
                 if !self.is_year_on_year(line, m.start) {
                     None
                 } else {
-                    self.subject_of(
-                        line,
-                        parts.subject,
-                        mention_depth,
-                        frame.as_ref(),
-                        topic.as_ref(),
-                    )
+                    let key = Key::new(line, parts.subject.0, parts.subject.1);
+                    self.resolve(&key, mention_depth, None, frame.as_ref(), topic.as_ref())
+                        .or_else(subject)
                 }
             }
             _ => {
@@ -1010,11 +1016,16 @@ impl Reader<'_> {
                 if named.is_none() && after_unattributed {
                     None
                 } else {
-                    named.or_else(|| self.subject.clone())
+                    named.or_else(subject)
                 }
             }
         };
 
+        let named_as = if via_subject.get() {
+            self.subject_name.clone()
+        } else {
+            None
+        };
         let Some(target) = target else {
             self.last_mention = Some((
                 line.number,
@@ -1070,6 +1081,7 @@ impl Reader<'_> {
             line: Some(line.number),
             table: None,
             period: None,
+            named_as,
         });
         let index = self.out.facts.len() - 1;
         if let Some(f) = &frame {
@@ -1109,11 +1121,26 @@ impl Reader<'_> {
             self.value_facts.insert(measure.clone(), index);
         }
         self.subject_fact = self.value_facts.get(&measure).copied();
+        let changed = self.subject.as_ref().is_none_or(|s| {
+            (&s.metric, &s.code, &s.item) != (&target.metric, &target.code, &target.item)
+        });
+        if let Some(f) = self.out.facts.get(index) {
+            if f.named_as.is_none() && f.aspect == Aspect::Value {
+                let label = f
+                    .label
+                    .trim()
+                    .trim_end_matches(|c: char| "为是：:，,".contains(c) || c.is_whitespace())
+                    .trim_matches(|c: char| normalize::is_quote(c) || c.is_whitespace());
+                self.subject_name = (!label.is_empty()).then(|| label.to_string());
+            } else if changed {
+                self.subject_name = None;
+            }
+        }
         self.subject = Some(target);
     }
 
-    /// The measure a share/completion/year-on-year figure is about: named in its label, or the
-    /// current subject.
+    /// The measure a flat (`与上年持平`) figure is about: named in its label, or the current
+    /// subject.
     fn subject_of(
         &self,
         line: &Line,
@@ -1204,7 +1231,7 @@ impl Reader<'_> {
     }
 
     /// A `（类）…（款）…（项）` path opening the line, up to its first punctuation.
-    fn leading_class_path(&self, line: &Line) -> Option<Target> {
+    fn leading_class_path(&self, line: &Line) -> Option<(Target, String)> {
         let start = line.marker_end;
         let end = (start..line.folded.len())
             .find(|&i| {
@@ -1220,7 +1247,13 @@ impl Reader<'_> {
             return None;
         }
         let frame = self.frame_for(line, start).cloned();
+        let name = line
+            .raw_text(start, end)
+            .trim()
+            .trim_matches(|c: char| normalize::is_quote(c) || c.is_whitespace())
+            .to_string();
         self.resolve_class_path(&key, frame.as_ref())
+            .map(|t| (t, name))
     }
 
     fn resolve_class_path(&self, key: &Key, frame: Option<&Frame>) -> Option<Target> {
@@ -1596,6 +1629,7 @@ impl Reader<'_> {
             line: Some(line.number),
             table: None,
             period: None,
+            named_as: None,
         });
         self.set_subject(target, self.out.facts.len() - 1);
     }

@@ -330,6 +330,7 @@ impl Table<'_> {
             line: None,
             table: Some(self.index),
             period: None,
+            named_as: None,
         }
     }
 
