@@ -1129,8 +1129,7 @@ impl Reader<'_> {
                 let label = f
                     .label
                     .trim()
-                    .trim_end_matches(|c: char| "为是：:，,".contains(c) || c.is_whitespace())
-                    .trim_matches(|c: char| normalize::is_quote(c) || c.is_whitespace());
+                    .trim_end_matches(|c: char| "为是：:，,".contains(c) || c.is_whitespace());
                 self.subject_name = (!label.is_empty()).then(|| label.to_string());
             } else if changed {
                 self.subject_name = None;
