@@ -359,3 +359,145 @@ fn spreadsheets_unreadable_workbooks_fail_alone_with_clear_messages() {
     // The seed directory's four files are all kept.
     assert_eq!(summary["documents"], 4);
 }
+
+/// A 决算 workbook laid out as many publish it: the wide “三公” table (预算数 / 决算数 bands
+/// over 合计 · 出国 · 车辆(小计, 购置, 运行) · 接待, one row of amounts under column numbers)
+/// and next year's 项目支出绩效目标表 stacked one after another in one sheet, with merged labels
+/// and a header over three rows. Every amount is read; next year's targets carry their period.
+#[test]
+fn spreadsheets_read_the_wide_three_public_table_and_stacked_target_forms() {
+    use rust_xlsxwriter::{Format, Workbook};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("final.xlsx");
+    let mut wb = Workbook::new();
+    let plain = Format::new();
+    let put = |ws: &mut rust_xlsxwriter::Worksheet, row: u32, cells: &[&str]| {
+        for (c, text) in cells.iter().enumerate() {
+            if text.is_empty() {
+                continue;
+            }
+            match text.parse::<f64>() {
+                Ok(n) if !text.contains('%') => ws.write_number(row, c as u16, n),
+                _ => ws.write_string(row, c as u16, *text),
+            }
+            .expect("write");
+        }
+    };
+    let ws = wb.add_worksheet().set_name("三公").expect("name");
+    put(ws, 0, &["上海市普陀区城市管理局2023年度部门决算"]);
+    put(ws, 1, &["财政拨款“三公”经费支出决算表"]);
+    put(ws, 2, &["单位：万元"]);
+    ws.merge_range(3, 0, 3, 5, "预算数", &plain).expect("merge");
+    ws.merge_range(3, 6, 3, 11, "决算数", &plain)
+        .expect("merge");
+    for base in [0u16, 6] {
+        ws.merge_range(4, base + 2, 4, base + 4, "公务用车购置及运行费", &plain)
+            .expect("merge");
+        put(ws, 4, &[]);
+        ws.write_string(4, base, "合计").expect("write");
+        ws.write_string(4, base + 1, "因公出国（境）费")
+            .expect("write");
+        ws.write_string(4, base + 5, "公务接待费").expect("write");
+        ws.write_string(5, base + 2, "小计").expect("write");
+        ws.write_string(5, base + 3, "公务用车购置费")
+            .expect("write");
+        ws.write_string(5, base + 4, "公务用车运行费")
+            .expect("write");
+    }
+    let numbers: Vec<String> = (1..=12).map(|n| n.to_string()).collect();
+    put(
+        ws,
+        6,
+        &numbers.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    // Amounts stored as plain numbers, shown with two decimals by their number format.
+    let two_decimals = Format::new().set_num_format("#,##0.00");
+    for (c, v) in [10.0, 2.0, 5.0, 0.0, 5.0, 3.0, 8.5, 1.5, 4.0, 0.0, 4.0, 3.0]
+        .into_iter()
+        .enumerate()
+    {
+        ws.write_number_with_format(7, c as u16, v, &two_decimals)
+            .expect("write");
+    }
+
+    let ws = wb.add_worksheet().set_name("项目绩效目标").expect("name");
+    let mut r = 0u32;
+    for (project, budget, three_rows) in [
+        ("网格信息化建设", "50", false),
+        ("视频监控运维", "30.5", true),
+    ] {
+        ws.merge_range(r, 0, r, 6, "2024年项目支出绩效目标表", &plain)
+            .expect("merge");
+        put(ws, r + 1, &["单位：万元"]);
+        ws.merge_range(r + 2, 0, r + 2, 1, "项目名称", &plain)
+            .expect("merge");
+        ws.merge_range(r + 2, 2, r + 2, 6, project, &plain)
+            .expect("merge");
+        ws.merge_range(r + 3, 1, r + 3, 2, "年度资金总额", &plain)
+            .expect("merge");
+        put(ws, r + 3, &["项目资金", "", "", budget]);
+        put(
+            ws,
+            r + 4,
+            &["绩效指标", "一级指标", "二级指标", "三级指标", "年度目标值"],
+        );
+        r += 5;
+        if three_rows {
+            put(ws, r, &["", "", "", "", "指标值"]);
+            r += 1;
+        }
+        put(ws, r, &["", "", "", "", "运算符号", "数值", "度量单位"]);
+        put(
+            ws,
+            r + 1,
+            &["", "产出指标", "数量指标", "设备数量", "≥", "10", "台"],
+        );
+        put(
+            ws,
+            r + 2,
+            &["", "效益指标", "满意度指标", "群众满意度", "≥", "90", "%"],
+        );
+        r += 4;
+    }
+    wb.save(&path).expect("save");
+
+    let report = common::inspect_json(&path);
+    assert_eq!(report["errors"], serde_json::json!([]), "{report:#}");
+    let facts = report["facts"].as_array().expect("facts");
+    let get = |metric: &str, aspect: &str| -> Vec<String> {
+        facts
+            .iter()
+            .filter(|f| f["metric"] == metric && f["aspect"] == aspect)
+            .map(|f| f["value"].as_str().unwrap_or("null").to_string())
+            .collect()
+    };
+    assert_eq!(get("three_public.total", "budget"), vec!["10.00"]);
+    assert_eq!(get("three_public.total", "value"), vec!["8.50"]);
+    assert_eq!(
+        get("three_public.vehicle.operation", "budget"),
+        vec!["5.00"]
+    );
+    assert_eq!(get("three_public.vehicle.purchase", "value"), vec!["0.00"]);
+    assert_eq!(get("three_public.reception", "value"), vec!["3.00"]);
+    assert_eq!(get("performance.project", "budget"), vec!["50", "30.5"]);
+    let targets: Vec<(String, String, Value)> = facts
+        .iter()
+        .filter(|f| f["metric"] == "performance.indicator")
+        .map(|f| {
+            (
+                f["item"].as_str().unwrap_or_default().to_string(),
+                f["value"].as_str().unwrap_or("null").to_string(),
+                f["period"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(targets.len(), 4, "{targets:?}");
+    assert!(targets.contains(&("视频监控运维/设备数量".into(), "10".into(), 2024.into())));
+    let flags: Vec<&Value> = report["anomalies"]
+        .as_array()
+        .expect("anomalies")
+        .iter()
+        .filter(|a| a["severity"] != "info")
+        .collect();
+    assert!(flags.is_empty(), "{flags:#?}");
+}

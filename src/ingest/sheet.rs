@@ -72,6 +72,70 @@ fn display(data: &Data) -> String {
     }
 }
 
+/// How a number format shows a number: decimals after the point, and whether it is a
+/// percentage (`0.00%` shows 0.943 as `94.30%`). `None` for `General`, dates and text formats.
+fn number_display(format_code: &str) -> Option<(u32, bool)> {
+    // The first section (positive numbers), without quoted literals, escapes and [colour] tags.
+    let mut section = String::new();
+    let (mut quoted, mut bracket, mut escaped) = (false, false, false);
+    for c in format_code.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '"' => quoted = !quoted,
+            '[' if !quoted => bracket = true,
+            ']' if !quoted => bracket = false,
+            ';' if !quoted && !bracket => break,
+            _ if quoted || bracket => {}
+            _ => section.push(c),
+        }
+    }
+    let lower = section.to_lowercase();
+    if lower.contains("general")
+        || lower.contains(['y', 'm', 'd', 'h', 's', '@', 'e'])
+        || !lower.contains(['0', '#'])
+    {
+        return None;
+    }
+    let decimals = lower.split_once('.').map_or(0, |(_, frac)| {
+        frac.chars().take_while(|c| matches!(c, '0' | '#')).count()
+    });
+    Some((decimals.min(10) as u32, lower.contains('%')))
+}
+
+/// The text a number cell displays under its number format (`94.3` with `#,##0.00` is
+/// `94.30`): its printed precision, which tolerances and conflict checks depend on.
+fn display_formatted(data: &Data, format_code: Option<&str>) -> String {
+    let plain = display(data);
+    let number = match data {
+        Data::Float(_) | Data::Int(_) => plain.parse::<rust_decimal::Decimal>().ok(),
+        _ => None,
+    };
+    let (Some(number), Some((decimals, percent))) = (number, format_code.and_then(number_display))
+    else {
+        return plain;
+    };
+    let scaled = if percent {
+        number.checked_mul(rust_decimal::Decimal::ONE_HUNDRED)
+    } else {
+        Some(number)
+    };
+    let Some(mut shown) = scaled.map(|v| {
+        v.round_dp_with_strategy(
+            decimals,
+            rust_decimal::RoundingStrategy::MidpointAwayFromZero,
+        )
+    }) else {
+        return plain;
+    };
+    shown.rescale(decimals);
+    if percent {
+        format!("{shown}%")
+    } else {
+        shown.to_string()
+    }
+}
+
 fn classify(e: calamine::Error) -> SheetError {
     let message = e.to_string();
     let lower = message.to_lowercase();
@@ -168,6 +232,19 @@ pub fn read(bytes: &[u8]) -> Result<SheetDocument, SheetError> {
             continue;
         };
         let merges = merged_regions(&mut book, &name);
+        // Number formats (xlsx only: the other readers do not expose them).
+        let styles = match &mut book {
+            Sheets::Xlsx(x) => x.worksheet_style(&name).ok(),
+            _ => None,
+        };
+        let format_of = |r: u32, c: u32| -> Option<&str> {
+            styles
+                .as_ref()?
+                .get((r, c))?
+                .number_format
+                .as_ref()
+                .map(|f| f.format_code.as_str())
+        };
         let location = |r: u32, c: u32| Location::Cell {
             sheet: name.clone(),
             cell: a1(r, c),
@@ -178,7 +255,10 @@ pub fn read(bytes: &[u8]) -> Result<SheetDocument, SheetError> {
             let cells = data_row
                 .iter()
                 .enumerate()
-                .map(|(j, d)| Cell::new(display(d), location(r, col0 + j as u32)))
+                .map(|(j, d)| {
+                    let c = col0 + j as u32;
+                    Cell::new(display_formatted(d, format_of(r, c)), location(r, c))
+                })
                 .collect();
             rows.push(Row { cells });
         }
@@ -256,6 +336,21 @@ mod tests {
         assert_eq!(a1(0, 25), "Z1");
         assert_eq!(a1(0, 26), "AA1");
         assert_eq!(a1(4, 701), "ZZ5");
+    }
+
+    #[test]
+    fn display_follows_the_number_format() {
+        let f = |v: f64, code: &str| display_formatted(&Data::Float(v), Some(code));
+        assert_eq!(f(94.3, "#,##0.00"), "94.30");
+        assert_eq!(f(10.0, "0.00"), "10.00");
+        assert_eq!(f(472.385, "0.00"), "472.39");
+        assert_eq!(f(1234.5, "#,##0"), "1235");
+        assert_eq!(f(0.943, "0.00%"), "94.30%");
+        assert_eq!(f(-3.1, "#,##0.00;[Red]-#,##0.00"), "-3.10");
+        assert_eq!(f(94.3, "General"), "94.3");
+        assert_eq!(f(45000.0, "yyyy-mm-dd"), "45000");
+        assert_eq!(f(12.0, "0.0\"万元\""), "12.0");
+        assert_eq!(display_formatted(&Data::Int(7), Some("0.00")), "7.00");
     }
 
     #[test]

@@ -172,10 +172,24 @@ pub fn match_row<'a>(label: &str, options: &'a [(String, String)]) -> Option<&'a
 /// longest spec wins. Matching the last part keeps `…/公务用车购置及运行费/购置费` from taking
 /// `运行费`.
 pub fn match_column<'a>(path: &str, specs: &'a [ColumnSpec]) -> Option<&'a ColumnSpec> {
+    const BANDS: [&str; 5] = ["决算数", "预算数", "金额", "决算金额", "预算金额"];
+    // `预算数/合计`: a band of 预算数 over every measure, the measure below it — the same
+    // column as `合计/预算数`. A band-only spec (no metric) never wins over a measure.
+    if let Some((band, rest)) = path.split_once('/') {
+        if BANDS.contains(&band) {
+            let reordered = format!("{rest}/{band}");
+            if let Some(spec) =
+                match_column_exactly(&reordered, specs).filter(|s| s.metric.is_some())
+            {
+                return Some(spec);
+            }
+        }
+    }
     match_column_exactly(path, specs).or_else(|| {
         // `本年支出合计/决算数`: a row of 决算数 under every column names no column itself.
         let (head, last) = path.rsplit_once('/')?;
-        matches!(last, "决算数" | "预算数" | "金额" | "决算金额" | "预算金额")
+        BANDS
+            .contains(&last)
             .then(|| match_column_exactly(head, specs))
             .flatten()
     })
@@ -243,9 +257,28 @@ fn has_own_header_above(grid: &[Vec<String>], r: usize, c: usize) -> bool {
 
 /// True for a `栏次` row (column numbers, not data).
 pub fn is_column_number_row(row: &Row) -> bool {
-    row.non_empty()
+    if row
+        .non_empty()
         .next()
         .is_some_and(|(_, c)| c.key() == "栏次")
+    {
+        return true;
+    }
+    // `1 | 2 | 3 | … | 12` under a wide header: column numbers, printed without a 栏次 label.
+    let numbers: Vec<Option<u32>> = row
+        .non_empty()
+        .map(|(_, c)| {
+            let t = c.text.trim();
+            (!t.is_empty() && t.len() <= 3 && t.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| t.parse().ok())
+                .flatten()
+        })
+        .collect();
+    numbers.len() >= 3
+        && numbers
+            .iter()
+            .enumerate()
+            .all(|(i, n)| *n == Some(i as u32 + 1))
 }
 
 /// True for note rows (`注：…`, `如本表为空…`).

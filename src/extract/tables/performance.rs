@@ -22,9 +22,10 @@ const EXECUTED: &[&str] = &["全年执行数", "执行数"];
 const RATE: &[&str] = &["执行率"];
 const TOTAL_SCORE: &[&str] = &["绩效自评总得分", "总得分"];
 
-/// The value printed after the first cell whose key starts with one of `labels`.
+/// The value printed after the first cell whose key starts with one of `labels` (a merged
+/// label's copies are not its value).
 fn field<'r>(row: &'r Row, labels: &[&str]) -> Option<(&'r Cell, &'r Cell)> {
-    let cells: Vec<(usize, &Cell)> = row.non_empty().collect();
+    let cells: Vec<(usize, &Cell)> = row.printed().collect();
     cells.iter().enumerate().find_map(|(n, (_, c))| {
         let key = label_key(&c.text);
         labels
@@ -54,17 +55,28 @@ fn indicator_columns(rows: &[Row]) -> Option<(usize, IndicatorColumns)> {
     let header = rows
         .iter()
         .position(|r| r.non_empty().any(|(_, c)| c.key() == "三级指标"))?;
-    // A second header row (运算符号 | 内容 | 度量单位 under 年度目标值) when present.
+    // Further header rows (运算符号 | 指标值 | 度量单位 under 年度目标值, sometimes under one
+    // more band) while they name columns and print no number.
     let mut header_rows = vec![&rows[header]];
     let mut body = header + 1;
-    if let Some(next) = rows.get(header + 1) {
-        if next
-            .non_empty()
-            .any(|(_, c)| matches!(c.key().as_str(), "运算符号" | "内容" | "度量单位"))
-        {
-            header_rows.push(next);
-            body += 1;
+    while let Some(next) = rows.get(body).filter(|_| header_rows.len() < 3) {
+        let names_columns = next.non_empty().any(|(_, c)| {
+            matches!(
+                c.key().as_str(),
+                "运算符号" | "内容" | "度量单位" | "计量单位" | "指标值" | "目标值" | "数值"
+            )
+        });
+        let numbers = next.printed().any(|(_, c)| {
+            matches!(
+                parse_cell(&c.text),
+                CellValue::Number(_) | CellValue::Percent(_)
+            )
+        });
+        if !names_columns || numbers {
+            break;
         }
+        header_rows.push(next);
+        body += 1;
     }
     let paths = column_paths(&header_rows);
     let find = |pred: &dyn Fn(&str) -> bool| paths.iter().position(|p| pred(p));
@@ -72,7 +84,10 @@ fn indicator_columns(rows: &[Row]) -> Option<(usize, IndicatorColumns)> {
     let operator = find(&|p| p.contains("运算符号"));
     let unit = find(&|p| p.contains("度量单位") || p.contains("计量单位"));
     let target = find(&|p| {
-        (p.contains("指标值") || p.contains("内容")) && !p.contains("运算") && !p.contains("度量")
+        (p.contains("指标值") || p.contains("内容") || p.ends_with("数值"))
+            && !p.contains("运算")
+            && !p.contains("度量")
+            && !p.contains("计量")
     })
     .or_else(|| find(&|p| p.contains("目标值") && !p.contains("运算") && !p.contains("度量")));
     let actual = find(&|p| p.contains("完成值"));
