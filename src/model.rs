@@ -471,6 +471,10 @@ pub struct Identity {
     pub region: Option<String>,
     pub fiscal_year: Option<i32>,
     pub kind: Option<Kind>,
+    /// Other names the document gives its department: its tables' `部门：` line, a former
+    /// name (`原XX局更名为…`). Evidence for one identity across renames.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
 }
 
 /// A problem reading a file, reported per file and never fatal to a run.

@@ -264,3 +264,104 @@ fn trend_outlier_flags_a_jump_far_outside_the_department_history() {
     // The same 4% step as the years before is no outlier.
     assert!(outliers_for("1170").is_empty());
 }
+
+/// A small final account of `title_name` for `year`, with `extra` prose.
+fn small_final(title_name: &str, year: i32, income: &str, extra: &str) -> Vec<u8> {
+    format!(
+        "{title_name}{year}年度部门决算\n第二部分 {year}年度部门决算情况说明\n\
+         一、收入支出决算总体情况说明\n{year}年度收入总计{income}万元。{extra}\n"
+    )
+    .into_bytes()
+}
+
+/// (identity, names) of every 部门年度 row, sorted.
+fn identities(out: &Path) -> Vec<(String, String, String)> {
+    let rows = sheet(&out.join("report.xlsx"), "部门年度");
+    let (printed, key, names) = (
+        column(&rows[0], "部门"),
+        column(&rows[0], "部门身份"),
+        column(&rows[0], "历年名称"),
+    );
+    let mut out: Vec<(String, String, String)> = rows[1..]
+        .iter()
+        .map(|r| (text(&r[printed]), text(&r[key]), text(&r[names])))
+        .collect();
+    out.sort();
+    out
+}
+
+/// One department across a rename (the later document names its former name), a short name
+/// in its tables, and the near misses: the same unit name in another 西湖区, and a document
+/// whose `部门：` line names a department that published its own account that year.
+#[test]
+fn archive_identity_follows_renames_and_never_merges_distinct_departments() {
+    let r = run_archive(&[
+        (
+            "a_2022.txt",
+            small_final("杭州市西湖区城市管理局", 2022, "100.00", ""),
+        ),
+        (
+            "a_2023.txt",
+            small_final(
+                "杭州市西湖区综合行政执法局",
+                2023,
+                "110.00",
+                "根据机构改革方案，原杭州市西湖区城市管理局更名为杭州市西湖区综合行政执法局。",
+            ),
+        ),
+        (
+            "b_2022.txt",
+            small_final("南昌市西湖区城市管理局", 2022, "90.00", ""),
+        ),
+        (
+            "c_2023.txt",
+            small_final(
+                "杭州市西湖区教育局",
+                2023,
+                "500.00",
+                "\n\t部门：杭州市西湖区体育局\n",
+            ),
+        ),
+        (
+            "d_2023.txt",
+            small_final("杭州市西湖区体育局", 2023, "50.00", ""),
+        ),
+    ]);
+    let ids = identities(&r.out);
+    let key_of = |printed: &str| -> Vec<String> {
+        ids.iter()
+            .filter(|(p, _, _)| p == printed)
+            .map(|(_, k, _)| k.clone())
+            .collect()
+    };
+    // The rename: both years under the later name's identity, with both names listed.
+    assert_eq!(
+        key_of("杭州市西湖区城市管理局"),
+        vec!["浙江省杭州市西湖区综合行政执法局"]
+    );
+    assert_eq!(
+        key_of("杭州市西湖区综合行政执法局"),
+        vec!["浙江省杭州市西湖区综合行政执法局"]
+    );
+    let renamed = ids
+        .iter()
+        .find(|(p, _, _)| p == "杭州市西湖区综合行政执法局")
+        .expect("row");
+    assert_eq!(
+        renamed.2,
+        "杭州市西湖区城市管理局、杭州市西湖区综合行政执法局"
+    );
+    // Near misses: another region's 城市管理局 and two departments of one year stay apart.
+    assert_eq!(
+        key_of("南昌市西湖区城市管理局"),
+        vec!["江西省南昌市西湖区城市管理局"]
+    );
+    assert_eq!(
+        key_of("杭州市西湖区教育局"),
+        vec!["浙江省杭州市西湖区教育局"]
+    );
+    assert_eq!(
+        key_of("杭州市西湖区体育局"),
+        vec!["浙江省杭州市西湖区体育局"]
+    );
+}

@@ -28,6 +28,9 @@ pub struct Document {
     pub unit: String,
     /// Departments of the same kind, for TREND_OUTLIER.
     pub peer_group: String,
+    /// Every name the identity went by in the archive (printed names and the aliases documents
+    /// give), oldest first.
+    pub names: Vec<String>,
 }
 
 /// What happened to an input file.
@@ -242,6 +245,119 @@ fn fill_from_companions(reports: &mut [DocumentReport]) {
     }
 }
 
+/// The identity key another name of a document's department stands for, in the document's
+/// region: `普陀区城市管理行政执法局` in a 上海市普陀区 document is 上海市普陀区城市管理行政执法局.
+/// A name that resolves to another region is another department: `None`.
+fn alias_key(name: &str, doc: &DocumentReport) -> Option<String> {
+    use crate::extract::identity::{resolve_department, resolve_in_context};
+    let region = doc.document.region.clone();
+    if let Some((_, key)) = resolve_in_context(name, || region.clone().into_iter().collect()) {
+        return Some(key);
+    }
+    match resolve_department(name) {
+        (Some(r), key) if Some(&r) == region.as_ref() => Some(key),
+        (None, key) if region.is_none() => Some(key),
+        _ => None,
+    }
+}
+
+/// Merges identity keys the documents show to be one department: a document's tables name it
+/// differently (`部门：` line), or it states its former name (`原XX局更名为YY局`). Two keys
+/// merge only when they are in one region and never published the same year and kind (then
+/// they are two departments, whatever a document says). The merged identity takes the key of
+/// its latest document. Fills every document's `names`.
+fn merge_identities(docs: &mut [Document]) {
+    use std::collections::{BTreeMap, BTreeSet};
+    type Periods = BTreeSet<(Option<i32>, Option<Kind>)>;
+    let mut periods: BTreeMap<String, Periods> = BTreeMap::new();
+    for d in docs.iter() {
+        periods
+            .entry(d.key.clone())
+            .or_default()
+            .insert((d.report.document.fiscal_year, d.report.document.kind));
+    }
+    let mut edges: BTreeSet<(String, String)> = BTreeSet::new();
+    for d in docs.iter() {
+        for name in &d.report.document.aliases {
+            if let Some(k) = alias_key(name, &d.report) {
+                if k != d.key && periods.contains_key(&k) {
+                    edges.insert((k, d.key.clone()));
+                }
+            }
+        }
+    }
+    let mut parent: BTreeMap<String, String> = BTreeMap::new();
+    fn find(parent: &BTreeMap<String, String>, k: &str) -> String {
+        let mut k = k.to_string();
+        // Bounded: every union points a root at another root.
+        for _ in 0..parent.len() + 1 {
+            match parent.get(&k) {
+                Some(p) if *p != k => k = p.clone(),
+                _ => break,
+            }
+        }
+        k
+    }
+    let mut group_periods = periods.clone();
+    for (a, b) in edges {
+        let (ra, rb) = (find(&parent, &a), find(&parent, &b));
+        if ra == rb {
+            continue;
+        }
+        let (pa, pb) = (&group_periods[&ra], &group_periods[&rb]);
+        if !pa.is_disjoint(pb) {
+            continue;
+        }
+        let merged: Periods = pa.union(pb).cloned().collect();
+        parent.insert(ra.clone(), rb.clone());
+        group_periods.remove(&ra);
+        group_periods.insert(rb, merged);
+    }
+    // Each group's key: the key of its latest document (then the longest, then the first).
+    let mut best: BTreeMap<String, (Option<i32>, usize, String)> = BTreeMap::new();
+    for d in docs.iter() {
+        let root = find(&parent, &d.key);
+        let candidate = (
+            d.report.document.fiscal_year,
+            d.key.chars().count(),
+            d.key.clone(),
+        );
+        let entry = best.entry(root).or_insert_with(|| candidate.clone());
+        if (candidate.0, candidate.1) > (entry.0, entry.1) {
+            *entry = candidate;
+        }
+    }
+    let mut names: BTreeMap<String, Vec<(Option<i32>, String)>> = BTreeMap::new();
+    for d in docs.iter_mut() {
+        let root = find(&parent, &d.key);
+        if let Some((_, _, key)) = best.get(&root) {
+            d.key = key.clone();
+        }
+        let year = d.report.document.fiscal_year;
+        let list = names.entry(d.key.clone()).or_default();
+        for n in d
+            .report
+            .document
+            .department
+            .iter()
+            .chain(&d.report.document.aliases)
+        {
+            list.push((year, n.clone()));
+        }
+    }
+    for list in names.values_mut() {
+        list.sort();
+        let mut seen = BTreeSet::new();
+        list.retain(|(_, n)| seen.insert(crate::ingest::normalize::name_key(n)));
+    }
+    for d in docs.iter_mut() {
+        d.names = names
+            .get(&d.key)
+            .map(|l| l.iter().map(|(_, n)| n.clone()).collect())
+            .unwrap_or_default();
+    }
+}
+
 fn passes_filters(doc: &Document, plan: &Plan) -> bool {
     let f = &plan.filters;
     let d = &doc.report.document;
@@ -308,6 +424,7 @@ pub fn consolidate(
     }
     let mut reports = reports;
     fill_from_companions(&mut reports);
+    let mut candidates = Vec::new();
     for mut report in reports {
         if report.unreadable() {
             inputs.push(input_row(&report, InputStatus::Failed));
@@ -315,19 +432,23 @@ pub fn consolidate(
         }
         apply_manifest(&mut report, plan);
         let key = identity_key(&report, plan);
-        let unit = unit_name(&key);
-        let peer_group = plan
-            .departments
-            .peer_groups
-            .get(&unit)
-            .cloned()
-            .unwrap_or_else(|| unit.clone());
-        let doc = Document {
+        candidates.push(Document {
             report,
             key,
-            unit,
-            peer_group,
-        };
+            unit: String::new(),
+            peer_group: String::new(),
+            names: Vec::new(),
+        });
+    }
+    merge_identities(&mut candidates);
+    for mut doc in candidates {
+        doc.unit = unit_name(&doc.key);
+        doc.peer_group = plan
+            .departments
+            .peer_groups
+            .get(&doc.unit)
+            .cloned()
+            .unwrap_or_else(|| doc.unit.clone());
         if !passes_filters(&doc, plan) {
             inputs.push(input_row(&doc.report, InputStatus::Filtered));
             continue;

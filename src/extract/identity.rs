@@ -12,6 +12,7 @@ use regex::Regex;
 
 use crate::catalog::catalog;
 use crate::ingest::grid::Grid;
+use crate::ingest::normalize;
 use crate::ingest::text::ProseLine;
 use crate::model::{Identity, Kind};
 
@@ -140,7 +141,20 @@ fn department_candidates(lines: &[ProseLine], grids: &[Grid]) -> Vec<String> {
             }
         }
     }
+    // The department as printed is the title's name (`XX局2023年度部门决算`); a table's
+    // `部门：` line is another name of it (an alias), used only when no title names it.
     let mut out = strong;
+    static PART_PREFIX: OnceLock<Regex> = OnceLock::new();
+    let part_prefix = re(
+        &PART_PREFIX,
+        r"^\s*(?:第[一二三四五六七八九十]+部分\s*|纳入)",
+    );
+    for line in lines.iter().take(TITLE_LINES) {
+        let text = part_prefix.replace(&line.text, "");
+        if let Some(c) = title.captures(&text) {
+            out.push(clean(&c[1]));
+        }
+    }
     for line in lines {
         if let Some(c) = part.captures(&line.text) {
             out.push(clean(&c[1]));
@@ -159,6 +173,68 @@ fn department_candidates(lines: &[ProseLine], grids: &[Grid]) -> Vec<String> {
         }
     }
     out.retain(|n| looks_like_org(n));
+    out
+}
+
+/// How far from the top a title line is looked for (cover, contents heading).
+const TITLE_LINES: usize = 12;
+
+/// Names a document gives its department besides the one it is filed under: the tables'
+/// `部门：`/`编制部门：` lines and, from a rename statement (`原XX局更名为YY局`,
+/// `YY局（原XX局）`), the former name. `name` is the chosen name; none equal to it.
+fn other_names(lines: &[ProseLine], grids: &[Grid], name: &str) -> Vec<String> {
+    static LABEL: OnceLock<Regex> = OnceLock::new();
+    static RENAMED: OnceLock<Regex> = OnceLock::new();
+    static FORMERLY: OnceLock<Regex> = OnceLock::new();
+    let label = re(&LABEL, r"^\s*(?:编制部门|部门)\s*[:：]\s*(.+)$");
+    let renamed = re(
+        &RENAMED,
+        r"(?:由|原)([^，。；、：:（）()\s]{3,30}?)(?:正式)?(?:更名为|改名为|更名|调整为|整合为|组建为)([^，。；、：:（）()\s]{3,30}?)(?:[，。；;,]|$)",
+    );
+    let formerly = re(
+        &FORMERLY,
+        r"([^，。；、：:（）()\s]{3,30}?)[（(]原(?:名|名称)?[:：为]?([^，。；、（）()\s]{3,30}?)[）)]",
+    );
+    let key = normalize::name_key(name);
+    let mut out: Vec<String> = Vec::new();
+    let mut add = |n: String| {
+        let k = normalize::name_key(&n);
+        if looks_like_org(&n) && k != key && !out.iter().any(|o| normalize::name_key(o) == k) {
+            out.push(n);
+        }
+    };
+    let cells = grids
+        .iter()
+        .flat_map(|g| {
+            g.caption
+                .iter()
+                .chain(g.rows.iter().flat_map(|r| r.cells.iter()))
+        })
+        .filter(|c| !c.merged && !c.is_empty())
+        .map(|c| c.text.as_str());
+    for text in cells.chain(lines.iter().map(|l| l.text.as_str())) {
+        if let Some(c) = label.captures(text) {
+            add(meta_name(&c[1]));
+        }
+    }
+    let own_tail = |n: &str| {
+        // The statement is about this department: its new name is this one's name (or its
+        // unit name without region).
+        let k = normalize::name_key(n);
+        !k.is_empty() && (key.ends_with(&k) || k.ends_with(&key))
+    };
+    for line in lines {
+        for c in renamed.captures_iter(&line.text) {
+            if own_tail(&c[2]) {
+                add(clean(&c[1]));
+            }
+        }
+        for c in formerly.captures_iter(&line.text) {
+            if own_tail(&c[1]) {
+                add(clean(&c[2]));
+            }
+        }
+    }
     out
 }
 
@@ -279,7 +355,7 @@ fn titled_regions<'a>(texts: impl Iterator<Item = &'a str>) -> Vec<String> {
 /// Region and identity key of a department whose own name does not resolve its region
 /// (`普陀区城市管理行政执法局`, `教育局`), from the one region the document's titles name when
 /// it is consistent with what the name prints.
-fn resolve_in_context(
+pub(crate) fn resolve_in_context(
     name: &str,
     titled: impl FnOnce() -> Vec<String>,
 ) -> Option<(String, String)> {
@@ -357,12 +433,17 @@ pub fn identify(
         }
         None => (None, None),
     };
+    let aliases = department
+        .as_deref()
+        .map(|d| other_names(lines, grids, d))
+        .unwrap_or_default();
     Identity {
         department,
         department_key,
         region,
         fiscal_year,
         kind,
+        aliases,
     }
 }
 

@@ -43,6 +43,7 @@ pub const FACTS_IN_PARQUET: L = L(
 
 pub const DEPARTMENT: L = L("部门", "Department");
 pub const IDENTITY: L = L("部门身份", "Department identity");
+pub const NAMES: L = L("历年名称", "Names over the years");
 pub const REGION: L = L("地区", "Region");
 pub const YEAR: L = L("年度", "Year");
 pub const KIND: L = L("类型", "Kind");

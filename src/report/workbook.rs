@@ -320,6 +320,7 @@ fn departments(
         (l::WARNINGS, 8.0),
         (l::INFOS, 8.0),
         (l::FILE, 60.0),
+        (l::NAMES, 48.0),
     ]);
     header(ws, f, 0, &cols, lang)?;
     for (i, m) in headlines.iter().enumerate() {
@@ -374,6 +375,7 @@ fn departments(
             ws.write_number(r, (c + k) as u16, n as f64)?;
         }
         text(ws, r, (c + 3) as u16, &doc.report.file)?;
+        text(ws, r, (c + 4) as u16, &doc.names.join("、"))?;
         r += 1;
     }
     filter(ws, 0, r - 1, cols.len())?;
@@ -400,7 +402,13 @@ fn trends(wb: &mut Workbook, archive: &Archive, plan: &Plan, f: &Formats) -> Res
         (l::SPARKLINE, 14.0),
         (l::DERIVED_YEARS, 24.0),
         (l::METRIC_KEY, 30.0),
+        (l::NAMES, 48.0),
     ]);
+    let names: BTreeMap<&str, String> = archive
+        .documents
+        .iter()
+        .map(|d| (d.key.as_str(), d.names.join("、")))
+        .collect();
     header(ws, f, 0, &cols, lang)?;
     for (i, y) in years.iter().enumerate() {
         ws.write_number_with_format(0, (first_year + i) as u16, f64::from(*y), &f.header)?;
@@ -442,6 +450,9 @@ fn trends(wb: &mut Workbook, archive: &Archive, plan: &Plan, f: &Formats) -> Res
         }
         text(ws, r, (after + 3) as u16, &derived.join(", "))?;
         text(ws, r, (after + 4) as u16, &row.metric)?;
+        if let Some(n) = names.get(row.department_key.as_str()) {
+            text(ws, r, (after + 5) as u16, n)?;
+        }
         if row.code.is_none() {
             headline_rows.entry(row.metric.clone()).or_default().push((
                 r,
