@@ -62,10 +62,17 @@ impl<'a> CodeBook<'a> {
             .then(|| classes.iter().next().cloned())
             .flatten();
         let mut full: BTreeSet<Code> = BTreeSet::new();
+        let mut all_kuans: BTreeSet<Code> = BTreeSet::new();
         for c in &classes {
             let kuans = self.children_at(c, kuan, 5);
             for k in &kuans {
                 full.extend(self.children_at(k, xiang, 7));
+            }
+            all_kuans.extend(kuans);
+        }
+        if full.is_empty() {
+            if let [k] = all_kuans.iter().collect::<Vec<_>>().as_slice() {
+                full.extend(standard_item(k, kuan, xiang));
             }
         }
         let full = (full.len() == 1).then(|| full.into_iter().next()).flatten();
@@ -86,4 +93,22 @@ impl<'a> CodeBook<'a> {
         }
         BTreeSet::new()
     }
+}
+
+/// The 项 every administrative 款 numbers alike in the 政府收支分类科目: 行政运行 01,
+/// 一般行政管理事务 02, 机关服务 03, 事业运行 50, and `其他{款}支出` 99 — so
+/// `民政管理事务（款）行政运行（项）` is 2080201 though no table of the catalog or the document
+/// lists it.
+fn standard_item(kuan: &Code, kuan_name: &str, xiang: &str) -> Option<Code> {
+    let key = |s: &str| crate::ingest::normalize::name_key(s);
+    let xiang = key(xiang);
+    let suffix = match xiang.as_str() {
+        "行政运行" => "01",
+        "一般行政管理事务" => "02",
+        "机关服务" => "03",
+        "事业运行" => "50",
+        _ if xiang == format!("其他{}支出", key(kuan_name)) => "99",
+        _ => return None,
+    };
+    Code::parse(&format!("{}{suffix}", kuan.as_str()))
 }

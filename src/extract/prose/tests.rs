@@ -374,3 +374,27 @@ fn nested_list_closes_at_the_semicolon() {
         ]
     );
 }
+
+/// A 类/款/项 path resolves to its 7-digit code without the document's tables when the 项 is
+/// one every administrative 款 numbers alike; another 项 keeps the class and its name.
+#[test]
+fn class_paths_resolve_standard_items_without_tables() {
+    let f = final_2023(
+        "（三）一般公共预算财政拨款支出决算具体情况\n\
+         1.社会保障和就业支出（类）民政管理事务（款）行政运行（项）50.00万元。\n\
+         2.社会保障和就业支出（类）民政管理事务（款）其他民政管理事务支出（项）8.00万元。\n\
+         3.社会保障和就业支出（类）民政管理事务（款）基层政权建设（项）3.00万元。",
+    );
+    let codes: Vec<(Option<String>, Option<String>)> = f
+        .iter()
+        .map(|f| (f.code.as_ref().map(|c| c.to_string()), f.item.clone()))
+        .collect();
+    assert_eq!(
+        codes,
+        vec![
+            (Some("2080201".to_string()), None),
+            (Some("2080299".to_string()), None),
+            (Some("208".to_string()), Some("基层政权建设".to_string())),
+        ]
+    );
+}
