@@ -17,3 +17,4 @@ pub mod ingest;
 pub mod model;
 pub mod pipeline;
 pub mod report;
+pub mod synth;

@@ -227,12 +227,25 @@ pub(super) fn read_self_evaluation(table: &Table<'_>, out: &mut TableOutput) {
     let Some(project) = text_field(table.rows, &PROJECT_NAME[..2]) else {
         return;
     };
+    // The funds block as columns: `项目资金 | 年初预算数 | 全年预算数 | 全年执行数 | 分值 |
+    // 执行率 | 得分` over a `年度资金总额` row of values.
+    let columnar = funds_columns(table.rows);
+    if let Some((row, columns)) = &columnar {
+        for (c, aspect) in columns {
+            if let Some(cell) = row.cell(*c) {
+                amount_fact(table, metric, &project, *aspect, cell, out);
+            }
+        }
+    }
     for row in table.rows {
         for (labels, aspect) in [
             (BUDGET, Aspect::Budget),
             (EXECUTED, Aspect::Value),
             (RATE, Aspect::CompletionPct),
         ] {
+            if columnar.is_some() {
+                break;
+            }
             if let Some((_, cell)) = field(row, labels) {
                 amount_fact(table, metric, &project, aspect, cell, out);
             }
@@ -247,4 +260,39 @@ pub(super) fn read_self_evaluation(table: &Table<'_>, out: &mut TableOutput) {
         }
     }
     read_indicators(table, table.rows, &project, out);
+}
+
+/// A funds block printed as columns: the header row naming 全年执行数 and the `年度资金总额`
+/// row below it, with the column of each aspect (年初预算数 → budget, 全年执行数 → value,
+/// 执行率 → completion).
+fn funds_columns(rows: &[Row]) -> Option<(&Row, Vec<(usize, Aspect)>)> {
+    let h = rows.iter().position(|r| {
+        r.printed()
+            .filter(|(_, c)| {
+                let k = c.key();
+                k.starts_with("全年执行数") || k.starts_with("年初预算数") || k == "执行率"
+            })
+            .count()
+            >= 2
+    })?;
+    let data = rows[h + 1..].iter().take(3).find(|r| {
+        r.printed()
+            .next()
+            .is_some_and(|(_, c)| c.key().starts_with("年度资金总额"))
+    })?;
+    let mut columns = Vec::new();
+    for (c, cell) in rows[h].printed() {
+        let k = cell.key();
+        let aspect = if k.starts_with("年初预算数") {
+            Aspect::Budget
+        } else if k.starts_with("全年执行数") {
+            Aspect::Value
+        } else if k == "执行率" {
+            Aspect::CompletionPct
+        } else {
+            continue;
+        };
+        columns.push((c, aspect));
+    }
+    (!columns.is_empty()).then_some((data, columns))
 }
