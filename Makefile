@@ -8,7 +8,7 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/fiscal-archive/target
 FISCAL := $(CARGO_TARGET_DIR)/debug/fiscal
 OUT ?= out
 
-.PHONY: all report test lint ci build bench lo-check sample-sheets regions codes toolchain clean
+.PHONY: all report test lint ci build bench measure lo-check sample-sheets regions codes toolchain clean
 
 all: test
 
@@ -37,6 +37,13 @@ ci: lint test
 ## bench: release build over a synthetic 1,000-document archive; checks ≥ 100 documents/s, ≤ 600 MB
 bench: toolchain
 	tests/bench/run.sh
+
+## measure: generate a 200-department archive (src/synth.rs) and print fact recall, flag precision
+## and recall per rule, and identity across years (MEASURE_DEPARTMENTS, MEASURE_SEED to vary)
+MEASURE_DEPARTMENTS ?= 200
+MEASURE_SEED ?= 1
+measure: toolchain
+	$(CARGO) run --locked --release --example synth_archive -- $(MEASURE_DEPARTMENTS) $(MEASURE_SEED)
 
 ## lo-check: convert out/report.xlsx to PDF with LibreOffice (fails on a workbook it cannot open)
 lo-check: report

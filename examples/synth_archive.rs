@@ -38,6 +38,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for m in &score.missing {
         eprintln!("missing fact: {m:?}");
     }
+    for p in &score.missed {
+        eprintln!("planted, not flagged: {} {}", p.file, p.rule);
+    }
     for (file, rule, message) in &score.false_flags {
         eprintln!("unplanted flag: {file} {rule} {message}");
     }

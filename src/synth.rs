@@ -310,7 +310,7 @@ pub fn generate(dir: &Path, departments: usize, seed: u64) -> std::io::Result<Tr
                     if final_account { prior } else { None },
                 )?;
                 if final_account {
-                    prior = Some(doc);
+                    prior = doc;
                 }
             }
         }
@@ -318,11 +318,29 @@ pub fn generate(dir: &Path, departments: usize, seed: u64) -> std::io::Result<Tr
     Ok(truth)
 }
 
+/// A table cell: text, or an amount in cents.
+#[derive(Clone, Debug)]
+enum Cell {
+    Text(String),
+    Amount(i64),
+}
+
+impl Cell {
+    fn text(t: &str) -> Cell {
+        Cell::Text(t.to_string())
+    }
+}
+
+/// A table for the companion workbook: title, rows, merged ranges (row, first col, last col).
+type SheetTable = (String, Vec<Vec<Cell>>, Vec<(usize, u16, u16)>);
+
 /// Builds one document's text, recording its facts and planted problems.
 struct Builder<'t> {
     file: String,
     text: String,
     truth: &'t mut Truth,
+    /// Tables go to the companion workbook instead of the text.
+    tables: Option<Vec<SheetTable>>,
 }
 
 impl Builder<'_> {
@@ -349,6 +367,89 @@ impl Builder<'_> {
             rule,
             metric: metric.map(str::to_string),
         });
+    }
+    /// The file a table's facts are read from: the companion workbook or the text.
+    fn table_file(&self) -> String {
+        if self.tables.is_some() {
+            self.file.replace(".txt", "_tables.xlsx")
+        } else {
+            self.file.clone()
+        }
+    }
+    fn table_fact(
+        &mut self,
+        metric: &str,
+        code: Option<&str>,
+        aspect: &'static str,
+        value: String,
+    ) {
+        let file = self.table_file();
+        self.truth.facts.push(TruthFact {
+            file,
+            metric: metric.to_string(),
+            code: code.map(str::to_string),
+            item: None,
+            aspect,
+            value: Some(value),
+        });
+    }
+    /// A table under its title: tab-cell rows in the text, or a block of the workbook's sheet.
+    fn table(&mut self, title: &str, rows: Vec<Vec<Cell>>, merges: &[(usize, u16, u16)]) {
+        if let Some(tables) = &mut self.tables {
+            tables.push((title.to_string(), rows, merges.to_vec()));
+            return;
+        }
+        self.line(title);
+        for row in rows {
+            let cells: Vec<String> = row
+                .iter()
+                .map(|c| match c {
+                    Cell::Text(t) => t.clone(),
+                    Cell::Amount(v) => money(*v),
+                })
+                .collect();
+            let refs: Vec<&str> = cells.iter().map(String::as_str).collect();
+            self.row(&refs);
+        }
+    }
+    /// Writes the companion workbook, one sheet per table.
+    fn write_workbook(&self, dir: &Path) -> std::io::Result<()> {
+        use rust_xlsxwriter::{Format, Workbook};
+        let Some(tables) = &self.tables else {
+            return Ok(());
+        };
+        let io = |e: rust_xlsxwriter::XlsxError| std::io::Error::other(e.to_string());
+        let mut wb = Workbook::new();
+        let two = Format::new().set_num_format("#,##0.00");
+        let plain = Format::new();
+        for (n, (title, rows, merges)) in tables.iter().enumerate() {
+            let ws = wb.add_worksheet();
+            ws.set_name(format!("表{}", n + 1)).map_err(io)?;
+            ws.write_string(0, 0, title).map_err(io)?;
+            for (r, row) in rows.iter().enumerate() {
+                let r = r as u32 + 1;
+                for (c, cell) in row.iter().enumerate() {
+                    let merged = merges
+                        .iter()
+                        .find(|(mr, first, _)| *mr as u32 + 1 == r && *first as usize == c);
+                    match (cell, merged) {
+                        (Cell::Text(t), Some((_, first, last))) => {
+                            ws.merge_range(r, *first, r, *last, t, &plain).map_err(io)?;
+                        }
+                        (Cell::Text(t), None) if !t.is_empty() => {
+                            ws.write_string(r, c as u16, t).map_err(io)?;
+                        }
+                        (Cell::Text(_), None) => {}
+                        (Cell::Amount(v), _) => {
+                            ws.write_number_with_format(r, c as u16, *v as f64 / 100.0, &two)
+                                .map_err(io)?;
+                        }
+                    }
+                }
+            }
+        }
+        let path = dir.join(self.table_file());
+        wb.save(path).map_err(io)
     }
     fn near_miss(&mut self, what: &'static str) {
         self.truth.near_misses.push((self.file.clone(), what));
@@ -389,7 +490,7 @@ fn write_document(
     rng: &mut Rng,
     truth: &mut Truth,
     prior: Option<(i64, i64)>,
-) -> std::io::Result<(i64, i64)> {
+) -> std::io::Result<Option<(i64, i64)>> {
     let kind = if final_account { "final" } else { "budget" };
     let file = format!("d{:04}_{year}_{kind}.txt", d.id);
     let name = d.printed(year, form);
@@ -414,6 +515,7 @@ fn write_document(
         file,
         text: String::new(),
         truth,
+        tables: None,
     };
 
     // Amounts (cents). Classes: a few of the four, items splitting each class.
@@ -425,6 +527,10 @@ fn write_document(
         }
     }
     let general: i64 = classes.iter().map(|c| c.1).sum();
+    // A near miss: the total printed one cent off its parts' sum, as rounding from more
+    // decimals does — within tolerance, never SUM_MISMATCH.
+    let rounding = problem == Problem::None && rng.chance(20);
+    let general_shown = general + i64::from(rounding);
     let other_income = if rng.chance(50) { rng.cents(1, 60) } else { 0 };
     let carry = if final_account { rng.cents(0, 80) } else { 0 };
     let fiscal = general;
@@ -463,25 +569,18 @@ fn write_document(
         b.line(&format!("根据机构改革方案，原{old_name}更名为{name}。"));
     }
 
-    // Table: 一般公共预算财政拨款支出决算表 / 一般公共预算支出功能分类预算表, codes and three columns.
+    // Tables: in the text, or (one document in four) in a companion workbook `…_tables.xlsx`
+    // whose cells are numbers shown with `#,##0.00`.
+    let in_workbook = rng.chance(25) && problem != Problem::Conflict;
+    if in_workbook {
+        b.tables = Some(Vec::new());
+    }
     let table_title = if final_account {
         "一般公共预算财政拨款支出决算表"
     } else {
         "一般公共预算支出功能分类预算表"
     };
     b.line(&format!("第二部分 {year_word}部门{kind_word}表"));
-    b.line(table_title);
-    b.row(&["单位：万元"]);
-    b.row(&[
-        "功能分类科目编码",
-        "",
-        "",
-        "科目名称",
-        "合计",
-        "基本支出",
-        "项目支出",
-    ]);
-    b.row(&["栏次", "", "", "", "1", "2", "3"]);
     let metric_general = "expenditure.general_budget";
     // Project spending fills the items in order; the rest of each item is basic.
     let mut project_left = project;
@@ -502,59 +601,83 @@ fn write_document(
         rows.push((kuan.into(), kname.into(), *total, cb, cp));
         rows.extend(item_rows);
     }
-    b.row(&[
-        "合计",
-        "",
-        "",
-        "",
-        &money(general),
-        &money(basic),
-        &money(project),
-    ]);
-    let conflict_row = if problem == Problem::Conflict {
-        Some(0usize)
-    } else {
-        None
-    };
+    let conflict_row = (problem == Problem::Conflict).then_some(0usize);
     if conflict_row.is_some() {
-        // The class row printed off by 1.00 no longer adds up with its 款 and 项 either.
+        // The class row printed off by 1.00 contradicts the prose and no longer adds up with
+        // its 款 and 项 either.
         b.plant("SUM_MISMATCH", Some(metric_general));
-    }
-    for (r, (code, cname, v, vb, vp)) in rows.iter().enumerate() {
-        let shown = if conflict_row == Some(r) { v + 100 } else { *v };
-        b.row(&[code, "", "", cname, &money(shown), &money(*vb), &money(*vp)]);
-        for (aspect_value, metric) in [
-            (shown, metric_general.to_string()),
-            (*vb, format!("{metric_general}.basic")),
-            (*vp, format!("{metric_general}.project")),
-        ] {
-            b.fact(
-                &metric,
-                Some(code),
-                None,
-                "value",
-                Some(money(aspect_value)),
-            );
-        }
-    }
-    b.fact(metric_general, None, None, "value", Some(money(general)));
-    b.fact(
-        &format!("{metric_general}.basic"),
-        None,
-        None,
-        "value",
-        Some(money(basic)),
-    );
-    b.fact(
-        &format!("{metric_general}.project"),
-        None,
-        None,
-        "value",
-        Some(money(project)),
-    );
-    if conflict_row.is_some() {
         b.plant("CONFLICTING_VALUES", Some(metric_general));
     }
+    let mut grid: Vec<Vec<Cell>> = vec![
+        vec![Cell::text("单位：万元")],
+        [
+            "功能分类科目编码",
+            "",
+            "",
+            "科目名称",
+            "合计",
+            "基本支出",
+            "项目支出",
+        ]
+        .iter()
+        .map(|t| Cell::text(t))
+        .collect(),
+        ["栏次", "", "", "", "1", "2", "3"]
+            .iter()
+            .map(|t| Cell::text(t))
+            .collect(),
+        vec![
+            Cell::text("合计"),
+            Cell::text(""),
+            Cell::text(""),
+            Cell::text(""),
+            Cell::Amount(general_shown),
+            Cell::Amount(basic),
+            Cell::Amount(project),
+        ],
+    ];
+    if rounding {
+        b.near_miss("total one cent off its parts");
+    }
+    b.table_fact(metric_general, None, "value", money(general_shown));
+    b.table_fact(
+        &format!("{metric_general}.basic"),
+        None,
+        "value",
+        money(basic),
+    );
+    b.table_fact(
+        &format!("{metric_general}.project"),
+        None,
+        "value",
+        money(project),
+    );
+    for (r, (code, cname, v, vb, vp)) in rows.iter().enumerate() {
+        let shown = if conflict_row == Some(r) { v + 100 } else { *v };
+        grid.push(vec![
+            Cell::text(code),
+            Cell::text(""),
+            Cell::text(""),
+            Cell::text(cname),
+            Cell::Amount(shown),
+            Cell::Amount(*vb),
+            Cell::Amount(*vp),
+        ]);
+        b.table_fact(metric_general, Some(code), "value", money(shown));
+        b.table_fact(
+            &format!("{metric_general}.basic"),
+            Some(code),
+            "value",
+            money(*vb),
+        );
+        b.table_fact(
+            &format!("{metric_general}.project"),
+            Some(code),
+            "value",
+            money(*vp),
+        );
+    }
+    b.table(table_title, grid, &[]);
 
     // Prose.
     b.line(&format!("第三部分 {year_word}部门{kind_word}情况说明"));
@@ -639,9 +762,14 @@ fn write_document(
         } else {
             ("减少", "下降")
         };
+        let lead = if rng.chance(50) {
+            "与上年相比，收入"
+        } else {
+            "收入较上年"
+        };
         let _ = write!(
             s,
-            "与上年相比，收入{verb}{}万元，{rate}{growth}%，主要原因是业务量变化。",
+            "{lead}{verb}{}万元，{rate}{growth}%，主要原因是业务量变化。",
             money(delta.abs())
         );
         let sign = |v: String| if delta < 0 { format!("-{v}") } else { v };
@@ -688,6 +816,29 @@ fn write_document(
         "value",
         Some(money(project)),
     );
+    // A near miss: project names that contain a catalog phrase (政府采购…, …培训费) are
+    // items of the project list, not procurement or training.
+    if project > 200 && rng.chance(30) {
+        b.near_miss("project names containing a catalog phrase");
+        let first = project / 3;
+        let items = [
+            ("政府采购监管经费", first),
+            ("网格化服务运维经费", project - first),
+        ];
+        let mut s = format!("项目支出{}万元，主要包括：", money(project));
+        for (n, (item, v)) in items.iter().enumerate() {
+            let sep = if n + 1 == items.len() { "。" } else { "、" };
+            let _ = write!(s, "{item}{}万元{sep}", money(*v));
+            b.fact(
+                "expenditure.project",
+                None,
+                Some(item),
+                "value",
+                Some(money(*v)),
+            );
+        }
+        b.line(&s);
+    }
     if final_account {
         let shown = if problem == Problem::Balance {
             b.plant("BALANCE_MISMATCH", None);
@@ -709,7 +860,14 @@ fn write_document(
     b.line(&format!("二、一般公共预算财政拨款支出{kind_word}情况说明"));
     let mut s = format!(
         "{year_word}一般公共预算财政拨款支出{}万元，主要用于以下方面：",
-        money(general)
+        money(general_shown)
+    );
+    b.fact(
+        metric_general,
+        None,
+        None,
+        "value",
+        Some(money(general_shown)),
     );
     for (n, (ci, total, _)) in classes.iter().enumerate() {
         let (code, cname, ..) = CLASSES[*ci];
@@ -818,6 +976,100 @@ fn write_document(
         "value",
         Some(money(reception)),
     );
+    // The “三公” table: a 决算's 预算数/决算数 bands over the measures (one row of amounts
+    // under column numbers), a budget's one row under the measures.
+    let three_parts = [
+        ("three_public.total", three),
+        ("three_public.overseas", overseas),
+        ("three_public.vehicle", vehicle),
+        ("three_public.vehicle.purchase", vehicle_purchase),
+        ("three_public.vehicle.operation", vehicle_operation),
+        ("three_public.reception", reception),
+    ];
+    let heads = |rows: &mut Vec<Vec<Cell>>, bands: &[&str]| {
+        let mut band = Vec::new();
+        let mut measures = Vec::new();
+        let mut sub = Vec::new();
+        for b in bands {
+            band.extend(
+                [Cell::text(b)]
+                    .into_iter()
+                    .chain((0..5).map(|_| Cell::text(""))),
+            );
+            measures.extend(
+                [
+                    "合计",
+                    "因公出国（境）费",
+                    "公务用车购置及运行费",
+                    "",
+                    "",
+                    "公务接待费",
+                ]
+                .iter()
+                .map(|t| Cell::text(t)),
+            );
+            sub.extend(
+                ["", "", "小计", "公务用车购置费", "公务用车运行费", ""]
+                    .iter()
+                    .map(|t| Cell::text(t)),
+            );
+        }
+        rows.push(band);
+        rows.push(measures);
+        rows.push(sub);
+    };
+    let mut grid = vec![vec![Cell::text("单位：万元")]];
+    let mut merges = Vec::new();
+    if final_account {
+        heads(&mut grid, &["预算数", "决算数"]);
+        merges.extend([(1usize, 0u16, 5u16), (1, 6, 11), (2, 2, 4), (2, 8, 10)]);
+        grid.push((1..=12).map(|n| Cell::Text(n.to_string())).collect());
+        let budgets: Vec<i64> = three_parts.iter().map(|(_, v)| v + v / 10).collect();
+        // Budget parts must add up too: recompute the sums from the parts.
+        let (bo, bp, bop, br) = (budgets[1], budgets[3], budgets[4], budgets[5]);
+        let budgets = [bo + bp + bop + br, bo, bp + bop, bp, bop, br];
+        let mut row: Vec<Cell> = budgets.iter().map(|v| Cell::Amount(*v)).collect();
+        row.extend(three_parts.iter().map(|(_, v)| Cell::Amount(*v)));
+        grid.push(row);
+        for ((metric, v), bv) in three_parts.iter().zip(budgets) {
+            b.table_fact(metric, None, "budget", money(bv));
+            b.table_fact(metric, None, "value", money(*v));
+        }
+        b.table("财政拨款“三公”经费支出决算表", grid, &merges);
+    } else {
+        grid.push(
+            ["“三公”经费预算数", "", "", "", "", ""]
+                .iter()
+                .map(|t| Cell::text(t))
+                .collect(),
+        );
+        merges.push((1usize, 0u16, 5u16));
+        grid.push(
+            [
+                "合计",
+                "因公出国（境）费",
+                "公务用车购置及运行费",
+                "",
+                "",
+                "公务接待费",
+            ]
+            .iter()
+            .map(|t| Cell::text(t))
+            .collect(),
+        );
+        merges.push((2, 2, 4));
+        grid.push(
+            ["", "", "小计", "购置费", "运行费", ""]
+                .iter()
+                .map(|t| Cell::text(t))
+                .collect(),
+        );
+        grid.push(three_parts.iter().map(|(_, v)| Cell::Amount(*v)).collect());
+        for (metric, v) in &three_parts {
+            b.table_fact(metric, None, "value", money(*v));
+        }
+        b.table("“三公”经费预算表", grid, &merges);
+    }
     let admin = rng.cents(10, 200);
     b.line("四、机关运行经费情况说明");
     b.line(&format!("{year_word}机关运行经费{}万元。", money(admin)));
@@ -977,7 +1229,9 @@ fn write_document(
 
     let path = dir.join(&b.file);
     std::fs::write(path, b.text.as_bytes())?;
-    Ok((income, expenditure))
+    b.write_workbook(dir)?;
+    // What the next year's statement of change can be checked against: the printed total.
+    Ok((!placeholder).then_some((income, expenditure)))
 }
 
 /// How one rule did: planted problems found, and its warning/error flags that were right.
@@ -999,6 +1253,8 @@ pub struct Score {
     pub per_rule: std::collections::BTreeMap<String, RuleScore>,
     /// Up to 5 warning/error flags per rule no planted problem explains: (file, rule, message).
     pub false_flags: Vec<(String, String, String)>,
+    /// Up to 20 planted problems no flag found.
+    pub missed: Vec<Planted>,
     pub same_department_pairs: usize,
     pub same_department_pairs_kept: usize,
     pub distinct_pairs_merged: usize,
@@ -1115,6 +1371,8 @@ pub fn score(truth: &Truth, archive: &crate::analysis::Archive) -> Score {
         entry.planted += 1;
         if flagged.contains(&(p.file.clone(), p.rule.to_string())) {
             entry.found += 1;
+        } else if s.missed.len() < 20 {
+            s.missed.push(p.clone());
         }
     }
     // Identity: pairs of documents of one department that share a key, pairs of two that do.

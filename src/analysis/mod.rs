@@ -176,16 +176,81 @@ fn path_stem(file: &str) -> String {
         .into_owned()
 }
 
+/// True when `long` is `short` plus a suffix (`D_tables` of `D`).
+fn extends(long: &str, short: &str) -> bool {
+    long.len() > short.len()
+        && long.starts_with(short)
+        && long[short.len()..].starts_with(['_', '-', '.', ' '])
+}
+
+/// A prose sub-item the document's own tables could not resolve (`事业运行` under 201, with
+/// its tables in a companion `D_tables.xlsx`) takes the code the companion's tables print for
+/// that name under that class, when it is unique.
+fn resolve_with_companions(reports: &mut [DocumentReport]) {
+    let parent = |stem: &str| {
+        std::path::Path::new(stem)
+            .parent()
+            .map(|p| p.to_path_buf())
+            .unwrap_or_default()
+    };
+    let mut by_folder: HashMap<std::path::PathBuf, Vec<usize>> = HashMap::new();
+    for (i, r) in reports.iter().enumerate() {
+        if !r.detail.printed_codes.is_empty() {
+            by_folder
+                .entry(parent(&path_stem(&r.file)))
+                .or_default()
+                .push(i);
+        }
+    }
+    if by_folder.is_empty() {
+        return;
+    }
+    for i in 0..reports.len() {
+        let unresolved = |f: &crate::model::Fact| {
+            f.table.is_none()
+                && f.item.is_some()
+                && f.code.as_ref().is_some_and(|c| c.as_str().len() < 7)
+        };
+        if !reports[i].facts.iter().any(unresolved) {
+            continue;
+        }
+        let stem = path_stem(&reports[i].file);
+        let id = &reports[i].document;
+        let codes: Vec<(crate::model::Code, String)> = by_folder
+            .get(&parent(&stem))
+            .into_iter()
+            .flatten()
+            .filter(|&&j| j != i)
+            .filter(|&&j| {
+                let other = &reports[j];
+                let o = path_stem(&other.file);
+                (extends(&o, &stem) || extends(&stem, &o))
+                    && other.document.fiscal_year == id.fiscal_year
+                    && other.document.kind == id.kind
+            })
+            .flat_map(|&j| reports[j].detail.printed_codes.iter().cloned())
+            .collect();
+        if codes.is_empty() {
+            continue;
+        }
+        let book = crate::extract::codebook::CodeBook::new(catalog(), codes);
+        for f in reports[i].facts.iter_mut().filter(|f| unresolved(f)) {
+            let (Some(code), Some(item)) = (&f.code, &f.item) else {
+                continue;
+            };
+            if let Some(sub) = book.child_named(code, item) {
+                f.code = Some(sub);
+                f.item = None;
+            }
+        }
+    }
+}
+
 /// Files of one disclosure sit side by side and share a name: `D.txt`, `D_alt.txt`,
 /// `D_tables.xlsx`. A part that does not print its identity (a tables workbook without a
 /// `部门：` row) takes what is missing from the companion whose name it extends, or that
 /// extends its name, the longest shared name first. Nothing printed is overwritten.
 fn fill_from_companions(reports: &mut [DocumentReport]) {
-    fn extends(long: &str, short: &str) -> bool {
-        long.len() > short.len()
-            && long.starts_with(short)
-            && long[short.len()..].starts_with(['_', '-', '.', ' '])
-    }
     let incomplete = |d: &crate::model::Identity| {
         d.department.is_none() || d.fiscal_year.is_none() || d.kind.is_none()
     };
@@ -424,6 +489,7 @@ pub fn consolidate(
     }
     let mut reports = reports;
     fill_from_companions(&mut reports);
+    resolve_with_companions(&mut reports);
     let mut candidates = Vec::new();
     for mut report in reports {
         if report.unreadable() {

@@ -101,7 +101,11 @@ pub fn process(path: &Path, rules: &RuleSettings) -> DocumentReport {
     check_document(&mut report, rules);
     // The prose lines, lists and cells served the per-document checks; consolidation reads
     // facts and tables only, so a nightly run does not hold every document's text.
-    report.detail = Default::default();
+    // The codes its tables print stay: a companion's prose resolves its sub-items by them.
+    report.detail = crate::extract::Detail {
+        printed_codes: std::mem::take(&mut report.detail.printed_codes),
+        ..Default::default()
+    };
     report
 }
 
