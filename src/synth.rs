@@ -288,10 +288,11 @@ pub fn generate(dir: &Path, departments: usize, seed: u64) -> std::io::Result<Tr
     }
     for d in &depts {
         let first_year = 2019 + rng.below(2) as i32;
-        let mut prior: Option<(i64, i64)> = None; // (income total, expenditure total) of the last final
+        // (income total, expenditure total) of last year's budget and final, when printed.
+        let mut prior: [Option<(i64, i64)>; 2] = [None, None];
         for year in first_year..=2024 {
             if rng.chance(10) {
-                prior = None;
+                prior = [None, None];
                 continue; // a year the archive lacks
             }
             for final_account in [false, true] {
@@ -299,7 +300,8 @@ pub fn generate(dir: &Path, departments: usize, seed: u64) -> std::io::Result<Tr
                     continue;
                 }
                 let form = if rng.chance(15) { rng.below(2) } else { d.form };
-                let doc = write_document(
+                let k = usize::from(final_account);
+                prior[k] = write_document(
                     dir,
                     d,
                     year,
@@ -307,11 +309,8 @@ pub fn generate(dir: &Path, departments: usize, seed: u64) -> std::io::Result<Tr
                     form,
                     &mut rng,
                     &mut truth,
-                    if final_account { prior } else { None },
+                    prior[k],
                 )?;
-                if final_account {
-                    prior = doc;
-                }
             }
         }
     }
@@ -359,6 +358,13 @@ impl Builder<'_> {
             item: item.map(str::to_string),
             aspect,
             value,
+        });
+    }
+    fn plant_in(&mut self, file: String, rule: &'static str, metric: Option<&str>) {
+        self.truth.planted.push(Planted {
+            file,
+            rule,
+            metric: metric.map(str::to_string),
         });
     }
     fn plant(&mut self, rule: &'static str, metric: Option<&str>) {
@@ -478,6 +484,7 @@ enum Problem {
     Coverage,
     Balance,
     CrossYear,
+    UnitSuspect,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -508,7 +515,8 @@ fn write_document(
         18..=23 => Problem::Conflict,
         24..=28 => Problem::Coverage,
         29..=33 if final_account => Problem::Balance,
-        34..=41 if final_account && prior.is_some() => Problem::CrossYear,
+        34..=41 if prior.is_some() => Problem::CrossYear,
+        42..=46 if !final_account => Problem::UnitSuspect,
         _ => Problem::None,
     };
     let mut b = Builder {
@@ -571,7 +579,7 @@ fn write_document(
 
     // Tables: in the text, or (one document in four) in a companion workbook `…_tables.xlsx`
     // whose cells are numbers shown with `#,##0.00`.
-    let in_workbook = rng.chance(25) && problem != Problem::Conflict;
+    let in_workbook = rng.chance(25);
     if in_workbook {
         b.tables = Some(Vec::new());
     }
@@ -605,7 +613,8 @@ fn write_document(
     if conflict_row.is_some() {
         // The class row printed off by 1.00 contradicts the prose and no longer adds up with
         // its 款 and 项 either.
-        b.plant("SUM_MISMATCH", Some(metric_general));
+        let tables = b.table_file();
+        b.plant_in(tables, "SUM_MISMATCH", Some(metric_general));
         b.plant("CONFLICTING_VALUES", Some(metric_general));
     }
     let mut grid: Vec<Vec<Cell>> = vec![
@@ -744,7 +753,7 @@ fn write_document(
     }
     s.push('。');
     // Growth against last year's final (finals) or a stated last-year budget.
-    if let Some((prior_income, _)) = prior.filter(|_| final_account && !placeholder) {
+    if let Some((prior_income, _)) = prior.filter(|_| !placeholder) {
         let implied_prior = if problem == Problem::CrossYear {
             b.plant("CROSS_YEAR_MISMATCH", Some("income.total"));
             prior_income + 5000 + rng.cents(0, 50)
@@ -762,10 +771,11 @@ fn write_document(
         } else {
             ("减少", "下降")
         };
-        let lead = if rng.chance(50) {
-            "与上年相比，收入"
-        } else {
-            "收入较上年"
+        let lead = match (final_account, rng.chance(50)) {
+            (true, true) => "与上年相比，收入",
+            (true, false) => "收入较上年",
+            (false, true) => "收入预算比上年预算",
+            (false, false) => "与上年预算相比，收入预算",
         };
         let _ = write!(
             s,
@@ -1018,6 +1028,7 @@ fn write_document(
         rows.push(measures);
         rows.push(sub);
     };
+    let admin = rng.cents(10, 200);
     let mut grid = vec![vec![Cell::text("单位：万元")]];
     let mut merges = Vec::new();
     if final_account {
@@ -1038,7 +1049,7 @@ fn write_document(
         b.table("财政拨款“三公”经费支出决算表", grid, &merges);
     } else {
         grid.push(
-            ["“三公”经费预算数", "", "", "", "", ""]
+            ["“三公”经费预算数", "", "", "", "", "", "机关运行经费预算数"]
                 .iter()
                 .map(|t| Cell::text(t))
                 .collect(),
@@ -1052,6 +1063,7 @@ fn write_document(
                 "",
                 "",
                 "公务接待费",
+                "",
             ]
             .iter()
             .map(|t| Cell::text(t))
@@ -1059,21 +1071,38 @@ fn write_document(
         );
         merges.push((2, 2, 4));
         grid.push(
-            ["", "", "小计", "购置费", "运行费", ""]
+            ["", "", "小计", "购置费", "运行费", "", ""]
                 .iter()
                 .map(|t| Cell::text(t))
                 .collect(),
         );
-        grid.push(three_parts.iter().map(|(_, v)| Cell::Amount(*v)).collect());
+        let mut row: Vec<Cell> = three_parts.iter().map(|(_, v)| Cell::Amount(*v)).collect();
+        row.push(Cell::Amount(admin));
+        grid.push(row);
         for (metric, v) in &three_parts {
             b.table_fact(metric, None, "value", money(*v));
         }
-        b.table("“三公”经费预算表", grid, &merges);
+        b.table_fact("admin_cost", None, "value", money(admin));
+        b.table("“三公”经费和机关运行经费预算表", grid, &merges);
     }
-    let admin = rng.cents(10, 200);
     b.line("四、机关运行经费情况说明");
-    b.line(&format!("{year_word}机关运行经费{}万元。", money(admin)));
-    b.fact("admin_cost", None, None, "value", Some(money(admin)));
+    let admin_unit = if problem == Problem::UnitSuspect {
+        b.plant("UNIT_SUSPECT", Some("admin_cost"));
+        "元"
+    } else {
+        "万元"
+    };
+    b.line(&format!(
+        "{year_word}机关运行经费{}{admin_unit}。",
+        money(admin)
+    ));
+    let printed_admin = if admin_unit == "元" {
+        // 125.50元 is 0.012550万元.
+        format!("{}.{:06}", admin / 1_000_000, admin % 1_000_000)
+    } else {
+        money(admin)
+    };
+    b.fact("admin_cost", None, None, "value", Some(printed_admin));
     let (goods, works, services) = (rng.cents(0, 50), 0, rng.cents(0, 80));
     b.line("五、政府采购情况说明");
     b.line(&format!(

@@ -501,3 +501,70 @@ fn spreadsheets_read_the_wide_three_public_table_and_stacked_target_forms() {
         .collect();
     assert!(flags.is_empty(), "{flags:#?}");
 }
+
+/// A disclosure in two files — the explanation `D.txt` and its tables `D_tables.xlsx` — is
+/// checked across them: the workbook's 机关运行经费 contradicting the prose is a conflict, the
+/// prose printing the same digits in 元 is 元 taken for 万元 (UNIT_SUSPECT, not also a
+/// conflict), and the same figure in both files is nothing.
+#[test]
+fn spreadsheets_a_tables_workbook_is_checked_against_its_explanation() {
+    use rust_xlsxwriter::{Format, Workbook};
+    let run = |prose_admin: &str, table_admin: f64| -> Vec<String> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let input = dir.path().join("in");
+        std::fs::create_dir(&input).expect("mkdir");
+        let text = format!(
+            "杭州市西湖区教育局2024年部门预算\n一、收支预算总体情况\n\
+             2024年收入预算500.00万元，包括：一般公共预算拨款收入480.00万元；其他收入20.00万元。\n\
+             2024年支出预算500.00万元，其中：基本支出400.00万元，项目支出100.00万元。\n\
+             二、“三公”经费预算情况说明\n2024年“三公”经费预算3.00万元，其中：因公出国（境）费0.00万元；公务用车购置及运行费2.00万元（其中：公务用车购置费0.00万元，公务用车运行费2.00万元）；公务接待费1.00万元。\n\
+             三、机关运行经费\n2024年机关运行经费{prose_admin}。\n"
+        );
+        std::fs::write(input.join("D.txt"), text).expect("write");
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        let plain = Format::new();
+        let two = Format::new().set_num_format("0.00");
+        ws.write_string(0, 0, "“三公”经费和机关运行经费预算表")
+            .expect("w");
+        ws.write_string(1, 0, "单位：万元").expect("w");
+        ws.merge_range(2, 0, 2, 5, "“三公”经费预算数", &plain)
+            .expect("m");
+        ws.write_string(2, 6, "机关运行经费预算数").expect("w");
+        for (c, t) in ["合计", "因公出国（境）费"].iter().enumerate() {
+            ws.write_string(3, c as u16, *t).expect("w");
+        }
+        ws.merge_range(3, 2, 3, 4, "公务用车购置及运行费", &plain)
+            .expect("m");
+        ws.write_string(3, 5, "公务接待费").expect("w");
+        for (c, t) in [(2u16, "小计"), (3, "购置费"), (4, "运行费")] {
+            ws.write_string(4, c, t).expect("w");
+        }
+        for (c, v) in [3.0, 0.0, 2.0, 0.0, 2.0, 1.0, table_admin]
+            .into_iter()
+            .enumerate()
+        {
+            ws.write_number_with_format(5, c as u16, v, &two)
+                .expect("w");
+        }
+        wb.save(input.join("D_tables.xlsx")).expect("save");
+        let out = dir.path().join("out");
+        Command::cargo_bin("fiscal")
+            .expect("binary")
+            .env("SOURCE_DATE_EPOCH", "1700000000")
+            .args(["run", "--quiet", "--fail-on", "never", "--input"])
+            .arg(&input)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .success();
+        let csv = std::fs::read_to_string(out.join("anomalies.csv")).expect("csv");
+        csv.lines()
+            .filter(|l| l.contains("admin_cost"))
+            .map(|l| l.split(',').nth(1).unwrap_or_default().to_string())
+            .collect()
+    };
+    assert_eq!(run("125.50万元", 125.0), vec!["CONFLICTING_VALUES"]);
+    assert_eq!(run("125.50元", 125.5), vec!["UNIT_SUSPECT"]);
+    assert!(run("125.50万元", 125.5).is_empty());
+}

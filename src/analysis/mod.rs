@@ -238,10 +238,72 @@ fn resolve_with_companions(reports: &mut [DocumentReport]) {
             let (Some(code), Some(item)) = (&f.code, &f.item) else {
                 continue;
             };
-            if let Some(sub) = book.child_named(code, item) {
+            // A `（类）…（款）…（项）` path names a 项: only a 7-digit code is it (统计信息事务
+            // is both a 款 and a 项 under it).
+            let xiang = [Some(&f.label), Some(&f.quote), f.named_as.as_ref()]
+                .into_iter()
+                .flatten()
+                .any(|t| t.contains("(项)") || t.contains("（项）"));
+            if let Some(sub) = book
+                .child_named(code, item)
+                .filter(|c| !xiang || c.as_str().len() == 7)
+            {
                 f.code = Some(sub);
                 f.item = None;
             }
+        }
+    }
+}
+
+/// (prose part, tables part) of each disclosure printed in two files side by side (`D.txt`
+/// and `D_tables.xlsx`, one year and kind): the part with the explanation and the one without.
+fn companion_pairs(reports: &[DocumentReport]) -> Vec<(usize, usize)> {
+    let parent = |stem: &str| {
+        std::path::Path::new(stem)
+            .parent()
+            .map(|p| p.to_path_buf())
+            .unwrap_or_default()
+    };
+    let mut by_folder: HashMap<std::path::PathBuf, Vec<usize>> = HashMap::new();
+    for (i, r) in reports.iter().enumerate() {
+        if !r.unreadable() && !r.has_prose_part() && !r.tables.is_empty() {
+            by_folder
+                .entry(parent(&path_stem(&r.file)))
+                .or_default()
+                .push(i);
+        }
+    }
+    let mut pairs = Vec::new();
+    for (i, r) in reports.iter().enumerate() {
+        if r.unreadable() || !r.has_prose_part() {
+            continue;
+        }
+        let stem = path_stem(&r.file);
+        let Some(tables) = by_folder.get(&parent(&stem)) else {
+            continue;
+        };
+        for &j in tables {
+            let t = &reports[j];
+            let other = path_stem(&t.file);
+            if (extends(&other, &stem) || extends(&stem, &other))
+                && t.document.fiscal_year == r.document.fiscal_year
+                && t.document.kind == r.document.kind
+            {
+                pairs.push((i, j));
+            }
+        }
+    }
+    pairs
+}
+
+/// Runs the rules that compare printings over each disclosure's two parts together.
+fn check_companion_parts(reports: &mut [DocumentReport], settings: &checks::RuleSettings) {
+    for (prose, tables) in companion_pairs(reports) {
+        let extra = checks::check_parts(&reports[prose], &reports[tables], settings);
+        if !extra.is_empty() {
+            let r = &mut reports[prose];
+            r.anomalies.extend(extra);
+            checks::sort_anomalies(&mut r.anomalies);
         }
     }
 }
@@ -490,6 +552,7 @@ pub fn consolidate(
     let mut reports = reports;
     fill_from_companions(&mut reports);
     resolve_with_companions(&mut reports);
+    check_companion_parts(&mut reports, &plan.rules);
     let mut candidates = Vec::new();
     for mut report in reports {
         if report.unreadable() {

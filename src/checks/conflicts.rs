@@ -55,7 +55,20 @@ impl DocumentRule for ConflictingValues {
             out.checked += 1;
             let first = facts[0];
             let Some(a) = first.value else { continue };
-            let Some(other) = facts.iter().find(|f| f.value.is_some_and(|b| differ(a, b))) else {
+            // Two printings 10⁴ apart (`125.50元` beside `125.50` 万元) are 元 taken for 万元:
+            // UNIT_SUSPECT's finding, not a second one here.
+            let ten_thousand = Decimal::from(10_000);
+            let unit_swap = |f: &Fact| {
+                let Some(b) = f.value else { return false };
+                let times = |x: Decimal, y: Decimal| {
+                    x.checked_mul(ten_thousand).is_some_and(|x4| !differ(x4, y))
+                };
+                super::units::printed_equal_units_differ(first, f) || times(a, b) || times(b, a)
+            };
+            let Some(other) = facts
+                .iter()
+                .find(|f| f.value.is_some_and(|b| differ(a, b)) && !unit_swap(f))
+            else {
                 continue;
             };
             // Group printings by value, in document order.

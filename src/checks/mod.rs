@@ -371,6 +371,59 @@ pub fn check_document(report: &mut DocumentReport, settings: &RuleSettings) {
     report.checks = statuses;
 }
 
+/// The rules that compare printings of one figure, run again over the two parts of one
+/// disclosure together — its explanation `D.txt` and its tables `D_tables.xlsx` — so a table
+/// cell contradicting the prose (CONFLICTING_VALUES) or printed in 元 where the prose says 万元
+/// (UNIT_SUSPECT) is found across files. Returns the flags neither part raised alone (by rule
+/// and measure), for the prose part; their messages name the tables' file.
+pub fn check_parts(
+    prose: &DocumentReport,
+    tables: &DocumentReport,
+    settings: &RuleSettings,
+) -> Vec<Anomaly> {
+    let mut merged = prose.clone();
+    let offset = merged.tables.len();
+    merged.tables.extend(tables.tables.iter().cloned());
+    merged
+        .facts
+        .extend(tables.facts.iter().cloned().map(|mut f| {
+            f.table = f.table.map(|t| t + offset);
+            f
+        }));
+    let doc = Doc::new(&merged, settings);
+    let key = |a: &Anomaly| {
+        (
+            a.rule.clone(),
+            a.metric.clone(),
+            a.code.clone(),
+            a.item.clone(),
+        )
+    };
+    let mut seen: std::collections::BTreeSet<_> = prose
+        .anomalies
+        .iter()
+        .chain(&tables.anomalies)
+        .map(key)
+        .collect();
+    let c = catalog();
+    let mut out = Vec::new();
+    let rules: [&dyn DocumentRule; 2] = [&conflicts::ConflictingValues, &units::UnitSuspect];
+    for rule in rules {
+        let Some(def) = c.rule(rule.id()) else {
+            continue;
+        };
+        let (flags, severity, _) = run_rule(def, settings, "", |o| rule.check(&doc, o));
+        for flag in flags {
+            let mut a = flag.into_anomaly(&def.id, severity);
+            if seen.insert(key(&a)) {
+                a.message = format!("{}（表格见 {}）", a.message, tables.file);
+                out.push(a);
+            }
+        }
+    }
+    out
+}
+
 /// Runs one rule as `settings` configure it: its flags, the severity they carry and its status.
 /// `idle` says why a rule that found nothing to examine did nothing.
 pub(crate) fn run_rule(

@@ -28,7 +28,7 @@ fn ten_thousand_apart(a: &Fact, b: &Fact, slack: Decimal) -> bool {
     ia.scale(TEN_THOUSAND).intersects(ib) || ib.scale(TEN_THOUSAND).intersects(ia)
 }
 
-fn printed_equal_units_differ(a: &Fact, b: &Fact) -> bool {
+pub(super) fn printed_equal_units_differ(a: &Fact, b: &Fact) -> bool {
     a.printed.is_some()
         && a.printed == b.printed
         && a.printed_unit != b.printed_unit
