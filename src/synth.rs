@@ -231,6 +231,11 @@ impl Department {
         match form {
             0 => format!("{}{}{}{unit}", self.province, self.city, self.county),
             1 if !self.city.is_empty() => format!("{}{}{unit}", self.city, self.county),
+            // The city without 市 (`杭州西湖区`), as informal titles print it.
+            3 if self.city.ends_with('市') && self.city.chars().count() >= 3 => {
+                format!("{}{}{unit}", self.city.trim_end_matches('市'), self.county)
+            }
+            3 => format!("{}{}{}{unit}", self.province, self.city, self.county),
             1 => format!("{}{}{unit}", self.province, self.county),
             _ => format!("{}{unit}", self.county),
         }
@@ -299,7 +304,11 @@ pub fn generate(dir: &Path, departments: usize, seed: u64) -> std::io::Result<Tr
                 if final_account && year == 2024 {
                     continue;
                 }
-                let form = if rng.chance(15) { rng.below(2) } else { d.form };
+                let form = match rng.below(100) {
+                    0..=9 => rng.below(2),
+                    10..=14 => 3,
+                    _ => d.form,
+                };
                 let k = usize::from(final_account);
                 prior[k] = write_document(
                     dir,

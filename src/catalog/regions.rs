@@ -86,9 +86,30 @@ fn printed_prefix_len(name: &str, path: &[String]) -> Option<usize> {
             taken += part.chars().count();
             rest = r;
             last_matched = Some(i);
+        } else if let Some((short, r)) = short_form(part)
+            .and_then(|s| rest.strip_prefix(s).map(|r| (s, r)))
+            .filter(|(_, r)| {
+                path.get(i + 1).is_some_and(|next| {
+                    r.starts_with(next.as_str())
+                        || short_form(next).is_some_and(|n| r.starts_with(n))
+                })
+            })
+        {
+            // `杭州西湖区`: a province or city printed without 省/市, right before the next
+            // part of its own path.
+            taken += short.chars().count();
+            rest = r;
+            last_matched = Some(i);
         }
     }
     (last_matched == Some(path.len() - 1)).then_some(taken)
+}
+
+/// A province's or prefecture's name without its 省/市 (`杭州` of 杭州市), two characters or more.
+fn short_form(part: &str) -> Option<&str> {
+    part.strip_suffix('市')
+        .or_else(|| part.strip_suffix('省'))
+        .filter(|s| s.chars().count() >= 2)
 }
 
 /// Reads `code,path` rows (`#` comment lines and the header skipped).
@@ -131,6 +152,26 @@ mod tests {
 
     fn gaz() -> Gazetteer {
         load(include_str!("regions.csv")).unwrap()
+    }
+
+    #[test]
+    fn prefix_reads_names_printed_without_their_suffix() {
+        let g = gaz();
+        for (name, region) in [
+            ("杭州西湖区教育局", "浙江省杭州市西湖区"),
+            ("浙江杭州西湖区教育局", "浙江省杭州市西湖区"),
+            ("北京朝阳区教育局", "北京市朝阳区"),
+            ("吉林市教育局", "吉林省吉林市"),
+        ] {
+            let m = g.prefix(name).unwrap();
+            assert!(m.resolved, "{name}");
+            assert_eq!(m.region, region, "{name}");
+        }
+        // Near misses: a short form alone, or not followed by its own path, claims nothing.
+        assert!(g.prefix("杭州教育局").is_none_or(|m| !m.resolved));
+        assert!(g
+            .prefix("杭州朝阳区教育局")
+            .is_none_or(|m| m.region != "浙江省杭州市朝阳区"));
     }
 
     #[test]

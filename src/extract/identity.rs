@@ -390,6 +390,11 @@ pub fn resolve_department(name: &str) -> (Option<String>, String) {
     match catalog().regions.prefix(name) {
         Some(m) if m.resolved => {
             let rest: String = name.chars().skip(m.printed_len).collect();
+            // `杭州市本级教育局` is 杭州市's 教育局: 本级 says the level, not the unit.
+            let rest = match rest.strip_prefix("本级") {
+                Some(r) if r.chars().count() >= 2 => r.to_string(),
+                _ => rest,
+            };
             let key = format!("{}{}", m.region, rest);
             (Some(m.region), key)
         }
@@ -520,6 +525,20 @@ mod tests {
         );
         assert_eq!(id.region.as_deref(), Some("普陀区"));
         assert_eq!(id.department_key.as_deref(), Some("普陀区教育局"));
+    }
+
+    #[test]
+    fn city_level_and_suffixless_names_resolve_to_one_key() {
+        for name in ["杭州市本级教育局", "杭州市教育局", "浙江省杭州市教育局"]
+        {
+            assert_eq!(resolve_department(name).1, "浙江省杭州市教育局", "{name}");
+        }
+        assert_eq!(
+            resolve_department("杭州西湖区教育局").1,
+            "浙江省杭州市西湖区教育局"
+        );
+        // Near miss: 本级 is a level only before a unit's name.
+        assert_eq!(resolve_department("杭州市本级").1, "浙江省杭州市本级");
     }
 
     #[test]
