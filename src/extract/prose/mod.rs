@@ -1062,6 +1062,7 @@ impl Reader<'_> {
             }
             None => (None, m.unit.normalize(Decimal::ZERO).1),
         };
+        let period = self.label_period(&label_raw, parts.aspect);
         self.out.facts.push(Fact {
             metric: target.metric.clone(),
             code: target.code.clone(),
@@ -1080,7 +1081,7 @@ impl Reader<'_> {
             span: Some(line.printed_span(from, m.end)),
             line: Some(line.number),
             table: None,
-            period: None,
+            period,
             named_as,
         });
         let index = self.out.facts.len() - 1;
@@ -1102,6 +1103,46 @@ impl Reader<'_> {
         } else {
             self.set_subject(target, index);
         }
+    }
+
+    /// The year a label says its figure is for when it is not the document's:
+    /// `2021年度“三公”经费支出12万元` in a 2022 final account. A year compared against
+    /// (`比2021年`, `与2021年相比`), a date (`截至2021年12月31日`) or a budget's prior-year
+    /// execution (aspect `prior`, already apart) is not a period.
+    fn label_period(&self, label: &str, aspect: Aspect) -> Option<i32> {
+        static YEAR: OnceLock<Regex> = OnceLock::new();
+        let year_re = re(&YEAR, r"(20\d{2})\s*年\s*(度)?\s*(\d{1,2}\s*月|底|末)?");
+        let own = self.year?;
+        if aspect == Aspect::Prior {
+            return None;
+        }
+        let folded = normalize::fold(label);
+        let mut found = None;
+        for c in year_re.captures_iter(&folded) {
+            let Some(whole) = c.get(0) else { continue };
+            if c.get(3).is_some() {
+                continue;
+            }
+            let before: String = folded[..whole.start()]
+                .trim_end()
+                .chars()
+                .rev()
+                .take(3)
+                .collect();
+            let compared = ["比", "较", "与", "同", "对"]
+                .iter()
+                .any(|w| before.starts_with(w));
+            let after = folded[whole.end()..].trim_start();
+            if compared || after.starts_with("相比") || after.starts_with("比较") {
+                continue;
+            }
+            let y: i32 = c[1].parse().ok()?;
+            if found.is_some_and(|f| f != y) {
+                return None;
+            }
+            found = Some(y);
+        }
+        found.filter(|y| *y != own)
     }
 
     /// Makes `target` the current subject; its value fact (this one, or the latest printed)

@@ -398,3 +398,29 @@ fn class_paths_resolve_standard_items_without_tables() {
         ]
     );
 }
+
+/// A figure its words put in another year (`2021年度“三公”经费支出12.00万元` in a 2022 final
+/// account) carries that period; a year compared against or a date does not.
+#[test]
+fn statements_about_another_year_carry_its_period() {
+    let f = facts(
+        "某区教育局2022年度部门决算",
+        "2022年度“三公”经费支出10.00万元，2021年度“三公”经费支出12.00万元。\n\
+         机关运行经费支出166.45万元，比 2021 年度减少22.50万元。\n\
+         截至2021年12月31日，共有车辆5辆。",
+    );
+    let periods: Vec<(String, &str, Option<i32>)> = f
+        .iter()
+        .map(|f| (f.metric.to_string(), f.aspect.as_str(), f.period))
+        .collect();
+    assert_eq!(
+        periods,
+        vec![
+            ("three_public.total".to_string(), "value", None),
+            ("three_public.total".to_string(), "value", Some(2021)),
+            ("admin_cost".to_string(), "value", None),
+            ("admin_cost".to_string(), "yoy_delta", None),
+            ("vehicles.count".to_string(), "value", None),
+        ]
+    );
+}
