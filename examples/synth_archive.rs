@@ -38,6 +38,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for m in &score.missing {
         eprintln!("missing fact: {m:?}");
     }
+    for (dept, keys) in &score.split {
+        eprintln!("department {dept} split over {keys:?}");
+    }
     for p in &score.missed {
         eprintln!("planted, not flagged: {} {}", p.file, p.rule);
     }

@@ -1291,6 +1291,8 @@ pub struct Score {
     pub per_rule: std::collections::BTreeMap<String, RuleScore>,
     /// Up to 5 warning/error flags per rule no planted problem explains: (file, rule, message).
     pub false_flags: Vec<(String, String, String)>,
+    /// Departments whose documents got more than one key: (department, keys), up to 20.
+    pub split: Vec<(usize, Vec<String>)>,
     /// Up to 20 planted problems no flag found.
     pub missed: Vec<Planted>,
     pub same_department_pairs: usize,
@@ -1437,6 +1439,10 @@ pub fn score(truth: &Truth, archive: &crate::analysis::Archive) -> Score {
                 .or_default() += 1;
         }
         s.same_department_pairs_kept += counts.values().map(|&n| pairs(n)).sum::<usize>();
+        if counts.len() > 1 && s.split.len() < 20 {
+            s.split
+                .push((*dept, counts.keys().map(|k| k.to_string()).collect()));
+        }
     }
     for depts in by_key.values() {
         let total: usize = depts.values().sum();
