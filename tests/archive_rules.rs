@@ -365,3 +365,52 @@ fn archive_identity_follows_renames_and_never_merges_distinct_departments() {
         vec!["浙江省杭州市西湖区体育局"]
     );
 }
+
+/// The 2018 reform's renames (src/catalog/renames.csv) join a department's years without a
+/// statement when the old name's documents all come before the new name's; near misses: both
+/// names publishing in one year, or the "new" name first, are two departments.
+#[test]
+fn archive_identity_follows_reform_renames_only_in_succession() {
+    let r = run_archive(&[
+        (
+            "a_2019.txt",
+            small_final("杭州市西湖区环境保护局", 2019, "100.00", ""),
+        ),
+        (
+            "a_2021.txt",
+            small_final("杭州市西湖区生态环境局", 2021, "120.00", ""),
+        ),
+        (
+            "b_2020.txt",
+            small_final("杭州市上城区农业局", 2020, "80.00", ""),
+        ),
+        (
+            "b2_2020.txt",
+            small_final("杭州市上城区农业农村局", 2020, "85.00", ""),
+        ),
+        (
+            "c_2019.txt",
+            small_final("杭州市拱墅区档案馆", 2019, "30.00", ""),
+        ),
+        (
+            "c_2021.txt",
+            small_final("杭州市拱墅区档案局", 2021, "31.00", ""),
+        ),
+    ]);
+    let ids = identities(&r.out);
+    let key_of = |printed: &str| -> String {
+        ids.iter()
+            .find(|(p, _, _)| p == printed)
+            .map(|(_, k, _)| k.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        key_of("杭州市西湖区环境保护局"),
+        "浙江省杭州市西湖区生态环境局"
+    );
+    assert_ne!(
+        key_of("杭州市上城区农业局"),
+        key_of("杭州市上城区农业农村局")
+    );
+    assert_ne!(key_of("杭州市拱墅区档案馆"), key_of("杭州市拱墅区档案局"));
+}

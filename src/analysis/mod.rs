@@ -413,6 +413,36 @@ fn merge_identities(docs: &mut [Document]) {
             }
         }
     }
+    // The 2018 reform's renames, without a statement: the old name's documents all before the
+    // new name's, in one region, one department on each side.
+    let years = |k: &String| -> Option<(i32, i32)> {
+        let ys: Vec<i32> = periods.get(k)?.iter().filter_map(|(y, _)| *y).collect();
+        Some((*ys.iter().min()?, *ys.iter().max()?))
+    };
+    let mut by_unit: BTreeMap<(String, String), Vec<&String>> = BTreeMap::new();
+    for k in periods.keys() {
+        if let Some(m) = catalog().regions.prefix(k).filter(|m| m.resolved) {
+            let unit: String = k.chars().skip(m.printed_len).collect();
+            by_unit.entry((m.region, unit)).or_default().push(k);
+        }
+    }
+    for (old, new) in &catalog().renames {
+        for ((region, unit), olds) in &by_unit {
+            if unit != old {
+                continue;
+            }
+            let Some(news) = by_unit.get(&(region.clone(), new.clone())) else {
+                continue;
+            };
+            if let ([o], [n]) = (olds.as_slice(), news.as_slice()) {
+                if let (Some((_, last_old)), Some((first_new, _))) = (years(o), years(n)) {
+                    if last_old < first_new {
+                        edges.insert(((*o).clone(), (*n).clone()));
+                    }
+                }
+            }
+        }
+    }
     let mut parent: BTreeMap<String, String> = BTreeMap::new();
     fn find(parent: &BTreeMap<String, String>, k: &str) -> String {
         let mut k = k.to_string();

@@ -54,6 +54,8 @@ pub struct Catalog {
     pub bounds: Vec<Bound>,
     /// Measures that are one when the department spends only 一般公共预算 funds.
     pub same_when_one_fund: Vec<Bound>,
+    /// Unit names the 2018 reform replaced: (old, new), from `renames.csv`.
+    pub renames: Vec<(String, String)>,
 }
 
 /// A catalog file that does not parse. The embedded files are checked by tests, so this is
@@ -215,6 +217,7 @@ impl Catalog {
             thresholds,
             bounds,
             same_when_one_fund,
+            renames: load_renames(include_str!("renames.csv"))?,
         })
     }
 
@@ -247,6 +250,29 @@ impl Catalog {
 }
 
 /// The catalog, parsed on first use.
+/// `old,new` rows of `renames.csv` (`#` comments and the header skipped).
+fn load_renames(text: &str) -> Result<Vec<(String, String)>, CatalogError> {
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') || line == "old,new" {
+            continue;
+        }
+        match line.split_once(',') {
+            Some((old, new)) if !old.is_empty() && !new.is_empty() && old != new => {
+                out.push((old.to_string(), new.to_string()))
+            }
+            _ => {
+                return Err(CatalogError::Invalid {
+                    file: "renames.csv",
+                    message: format!("line {}: expected old,new", n + 1),
+                })
+            }
+        }
+    }
+    Ok(out)
+}
+
 pub fn catalog() -> &'static Catalog {
     static CATALOG: OnceLock<Catalog> = OnceLock::new();
     CATALOG.get_or_init(|| match Catalog::load() {
