@@ -212,6 +212,16 @@ mod tests {
         assert!(flags[0].message.contains("分子"), "{}", flags[0].message);
     }
 
+    /// Other provinces' wording: `实行绩效目标管理的项目0个，绩效目标覆盖率100%` (no formula).
+    #[test]
+    fn coverage_reads_other_wordings_of_the_project_count() {
+        let text = format!("{HEAD}2024年实行绩效目标管理的项目0个，绩效目标覆盖率100%。");
+        assert_eq!(run(&CoverageWithoutProjects, &text).0.len(), 1);
+        let text = format!("{HEAD}2024年实行绩效目标管理的项目5个，绩效目标覆盖率100%。");
+        let (flags, checked) = run(&CoverageWithoutProjects, &text);
+        assert_eq!((flags.len(), checked), (0, 1));
+    }
+
     /// Near miss: 13 projects in all, of which 0 from the government fund — the parts' zero
     /// is not the count.
     #[test]
