@@ -1,21 +1,30 @@
 //! Generates a synthetic archive with its answer key, reads it as `fiscal run` does, and prints
 //! fact recall, flag precision and recall per rule, and identity across years.
 //!
-//! `cargo run --release --example synth_archive -- [DEPARTMENTS] [SEED] [DIR]` (`make measure`).
-//! With DIR the archive is kept there (for `fiscal run` or a benchmark); otherwise in a
-//! temporary directory.
+//! `cargo run --release --example synth_archive -- [DEPARTMENTS] [SEED] [DIR] [--generate-only]`
+//! (`make measure`). With DIR the archive is kept there (for `fiscal run` or a benchmark);
+//! otherwise in a temporary directory. `--generate-only` writes it and prints the number of
+//! text documents (`make bench`).
 
 use fiscal_archive::{analysis, checks, cmd::run::process, pipeline, synth};
 use rayon::prelude::*;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    // `--generate-only`: write the archive and stop (for `make bench`).
+    let generate_only = args.iter().any(|a| a == "--generate-only");
+    args.retain(|a| a != "--generate-only");
     let departments: usize = args.first().map_or(Ok(150), |a| a.parse())?;
     let seed: u64 = args.get(1).map_or(Ok(7), |a| a.parse())?;
-    let temp = tempfile::tempdir()?;
-    let dir = args
-        .get(2)
-        .map_or_else(|| temp.path().to_path_buf(), std::path::PathBuf::from);
+    let temp;
+    let dir = match args.get(2) {
+        Some(d) => std::path::PathBuf::from(d),
+        None if generate_only => return Err("--generate-only needs a DIR to keep".into()),
+        None => {
+            temp = tempfile::tempdir()?;
+            temp.path().to_path_buf()
+        }
+    };
     std::fs::create_dir_all(&dir)?;
     if std::fs::read_dir(&dir)?.next().is_some() {
         return Err(format!(
@@ -25,6 +34,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .into());
     }
     let truth = synth::generate(&dir, departments, seed)?;
+    if generate_only {
+        println!("{}", truth.docs.len());
+        return Ok(());
+    }
     let plan = pipeline::Plan::resolve(&pipeline::Overrides {
         inputs: vec![dir.clone()],
         quiet: true,

@@ -240,7 +240,8 @@ fn run_is_byte_identical_across_runs_and_job_counts() {
 fn run_exports_parquet_and_a_formula_safe_csv() {
     let r = report();
     let file = std::fs::File::open(r.out.join("facts.parquet")).expect("parquet");
-    use polars::prelude::{ParquetReader, SerReader};
+    use polars_io::parquet::read::ParquetReader;
+    use polars_io::SerReader;
     let df = ParquetReader::new(file).finish().expect("reads back");
     assert!(df.height() > 700);
     assert!(df.column("value").expect("value").dtype().is_decimal());

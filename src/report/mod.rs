@@ -10,7 +10,8 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
-use polars::prelude::{ParquetWriter, PolarsResult, StatisticsOptions};
+use polars::prelude::PolarsResult;
+use polars_io::parquet::write::{ParquetWriter, StatisticsOptions};
 use serde::Serialize;
 
 use crate::analysis::{count_of, frames, Archive, InputStatus};

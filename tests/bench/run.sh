@@ -1,49 +1,56 @@
 #!/usr/bin/env bash
-# `make bench`: the nightly-run speed and memory targets, measured on a synthetic archive.
+# `make bench`: the nightly run's speed and memory at archive scale, on generated archives.
 #
-# Builds the release binary, writes an archive of COPIES × the five seeds (each copy a distinct
-# department: the unit name gets a numeric suffix), runs `fiscal run` over it and checks:
-#   - throughput ≥ MIN_DOCS_PER_SEC documents per second (default 100)
-#   - peak resident memory ≤ MAX_RSS_MB (default 600)
-# Prints the measurements; exits 1 when a target is missed.
+# Builds the release binary and the generator (examples/synth_archive.rs: departments of every
+# province, budgets and finals 2019–2024, text with tables or companion workbooks, planted
+# problems and near misses), then for each size in SIZES (documents, default 2000 10000 20000)
+# writes an archive and times `fiscal run` over it: wall seconds, CPU seconds, documents/s,
+# MB/s of input, peak resident memory, and the CPU ratio of the last two sizes (linear = their
+# size ratio, 2.0 for 10,000 → 20,000). Targets (issue 10): the largest size within
+# MAX_SECONDS (30) and MAX_RSS_MB (1500); exits 1 when one is missed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-COPIES="${COPIES:-200}"
-MIN_DOCS_PER_SEC="${MIN_DOCS_PER_SEC:-100}"
-MAX_RSS_MB="${MAX_RSS_MB:-600}"
+SIZES="${SIZES:-2000 10000 20000}"
+MAX_SECONDS="${MAX_SECONDS:-30}"
+MAX_RSS_MB="${MAX_RSS_MB:-1500}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/fiscal-archive/target}"
 
-cargo build --release --locked --bin fiscal
+cargo build --release --locked --bin fiscal --example synth_archive
 bin="$CARGO_TARGET_DIR/release/fiscal"
+gen="$CARGO_TARGET_DIR/release/examples/synth_archive"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-# The archive: copy i renames every department so copies are distinct departments.
-mapfile -t seeds < <(find sample_data -name '*.txt' | sort)
-for i in $(seq 1 "$COPIES"); do
-  dir="$work/archive/$i"
-  mkdir -p "$dir"
-  for s in "${seeds[@]}"; do
-    sed -e "s/智慧城市运行管理中心/智慧城市运行管理中心${i}/g" \
-        -e "s/网格化管理服务中心/网格化管理服务中心${i}/g" "$s" > "$dir/$(basename "$s")"
-  done
+printf '| documents | files | input MB | wall s | CPU s | documents/s | MB/s | peak RSS MB |\n'
+printf '|---:|---:|---:|---:|---:|---:|---:|---:|\n'
+prev_cpu=""; prev_n=""; last_wall=0; last_rss=0
+for n in $SIZES; do
+  dir="$work/archive-$n"
+  # About 9 documents per department over the years.
+  docs=$("$gen" $(( n / 9 + 1 )) 1 "$dir" --generate-only)
+  files=$(find "$dir" -type f | wc -l)
+  bytes=$(du -sb "$dir" | cut -f1)
+  /usr/bin/time -f '%e %U %S %M' -o "$work/time" "$bin" run --input "$dir" --out "$work/out-$n" --quiet --fail-on never
+  read -r wall user sys rss_kb < "$work/time"
+  cpu=$(echo "$user + $sys" | bc -l)
+  mb=$(echo "$bytes / 1048576" | bc -l)
+  printf '| %d | %d | %.1f | %.2f | %.2f | %.0f | %.1f | %d |\n' \
+    "$docs" "$files" "$mb" "$wall" "$cpu" "$(echo "$docs / $wall" | bc -l)" \
+    "$(echo "$mb / $wall" | bc -l)" $(( rss_kb / 1024 ))
+  if [ -n "$prev_cpu" ]; then
+    ratio=$(echo "$cpu / $prev_cpu" | bc -l)
+    size_ratio=$(echo "$n / $prev_n" | bc -l)
+    last_ratio=$(printf 'CPU %s → %s documents: ×%.2f (linear: ×%.2f)' "$prev_n" "$n" "$ratio" "$size_ratio")
+  fi
+  prev_cpu=$cpu; prev_n=$n; last_wall=$wall; last_rss=$(( rss_kb / 1024 ))
+  rm -rf "$dir" "$work/out-$n"
 done
-docs=$(( COPIES * ${#seeds[@]} ))
-
-start=$(date +%s.%N)
-/usr/bin/time -f '%M' -o "$work/rss" "$bin" run --input "$work/archive" --out "$work/out" --quiet || test $? -eq 3
-end=$(date +%s.%N)
-secs=$(echo "$end - $start" | bc -l)
-rss_mb=$(( $(cat "$work/rss") / 1024 ))
-rate=$(echo "$docs / $secs" | bc -l)
-facts=$(grep -o '"facts": [0-9]*' "$work/out/run.json" | head -1 | grep -o '[0-9]*')
-printf 'bench: %d documents, %d facts in %.2f s (%.1f documents/s), peak RSS %d MB, workbook %d KB\n' \
-  "$docs" "$facts" "$secs" "$rate" "$rss_mb" $(( $(stat -c %s "$work/out/report.xlsx") / 1024 ))
+[ -n "${last_ratio:-}" ] && echo "$last_ratio"
 fail=0
-if (( $(echo "$rate < $MIN_DOCS_PER_SEC" | bc -l) )); then
-  echo "bench: FAIL throughput $rate < $MIN_DOCS_PER_SEC documents/s"; fail=1
+if (( $(echo "$last_wall > $MAX_SECONDS" | bc -l) )); then
+  echo "bench: FAIL ${last_wall} s > ${MAX_SECONDS} s at the largest size"; fail=1
 fi
-if (( rss_mb > MAX_RSS_MB )); then
-  echo "bench: FAIL peak RSS ${rss_mb} MB > ${MAX_RSS_MB} MB"; fail=1
+if (( last_rss > MAX_RSS_MB )); then
+  echo "bench: FAIL peak RSS ${last_rss} MB > ${MAX_RSS_MB} MB at the largest size"; fail=1
 fi
 exit $fail
