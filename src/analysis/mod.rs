@@ -176,57 +176,69 @@ fn path_stem(file: &str) -> String {
         .into_owned()
 }
 
-/// True when `long` is `short` plus a suffix (`D_tables` of `D`).
-fn extends(long: &str, short: &str) -> bool {
-    long.len() > short.len()
-        && long.starts_with(short)
-        && long[short.len()..].starts_with(['_', '-', '.', ' '])
+/// For each report, the other reports whose file is its companion: same folder, and one name
+/// extends the other at a separator (`D` / `D_tables`, `D_alt`). Built from a map of names and
+/// their prefixes, so an archive of 20,000 files in one folder costs a few lookups per file,
+/// not a comparison of every file with every other.
+fn companion_index(reports: &[DocumentReport]) -> Vec<Vec<usize>> {
+    let stems: Vec<String> = reports.iter().map(|r| path_stem(&r.file)).collect();
+    // The name up to each separator after the first character (`a/D_tables` → `a/D`).
+    let prefixes = |stem: &str| -> Vec<String> {
+        let file_start = stem.rfind(['/', '\\']).map_or(0, |i| i + 1);
+        stem.char_indices()
+            .filter(|(i, c)| *i > file_start && matches!(c, '_' | '-' | '.' | ' '))
+            .map(|(i, _)| stem[..i].to_string())
+            .collect()
+    };
+    let mut by_stem: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, s) in stems.iter().enumerate() {
+        by_stem.entry(s.as_str()).or_default().push(i);
+    }
+    let mut extended_by: HashMap<String, Vec<usize>> = HashMap::new();
+    for (j, s) in stems.iter().enumerate() {
+        for p in prefixes(s) {
+            extended_by.entry(p).or_default().push(j);
+        }
+    }
+    stems
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let mut out: Vec<usize> = extended_by.get(s).cloned().unwrap_or_default();
+            for p in prefixes(s) {
+                out.extend(by_stem.get(p.as_str()).into_iter().flatten());
+            }
+            out.retain(|&j| j != i);
+            out.sort_unstable();
+            out.dedup();
+            out
+        })
+        .collect()
 }
 
 /// A prose sub-item the document's own tables could not resolve (`事业运行` under 201, with
 /// its tables in a companion `D_tables.xlsx`) takes the code the companion's tables print for
 /// that name under that class, when it is unique.
 fn resolve_with_companions(reports: &mut [DocumentReport]) {
-    let parent = |stem: &str| {
-        std::path::Path::new(stem)
-            .parent()
-            .map(|p| p.to_path_buf())
-            .unwrap_or_default()
+    let unresolved = |f: &crate::model::Fact| {
+        f.table.is_none()
+            && f.item.is_some()
+            && f.code.as_ref().is_some_and(|c| c.as_str().len() < 7)
     };
-    let mut by_folder: HashMap<std::path::PathBuf, Vec<usize>> = HashMap::new();
-    for (i, r) in reports.iter().enumerate() {
-        if !r.detail.printed_codes.is_empty() {
-            by_folder
-                .entry(parent(&path_stem(&r.file)))
-                .or_default()
-                .push(i);
-        }
-    }
-    if by_folder.is_empty() {
+    if !reports.iter().any(|r| r.facts.iter().any(unresolved)) {
         return;
     }
+    let companions = companion_index(reports);
     for i in 0..reports.len() {
-        let unresolved = |f: &crate::model::Fact| {
-            f.table.is_none()
-                && f.item.is_some()
-                && f.code.as_ref().is_some_and(|c| c.as_str().len() < 7)
-        };
         if !reports[i].facts.iter().any(unresolved) {
             continue;
         }
-        let stem = path_stem(&reports[i].file);
         let id = &reports[i].document;
-        let codes: Vec<(crate::model::Code, String)> = by_folder
-            .get(&parent(&stem))
-            .into_iter()
-            .flatten()
-            .filter(|&&j| j != i)
+        let codes: Vec<(crate::model::Code, String)> = companions[i]
+            .iter()
             .filter(|&&j| {
                 let other = &reports[j];
-                let o = path_stem(&other.file);
-                (extends(&o, &stem) || extends(&stem, &o))
-                    && other.document.fiscal_year == id.fiscal_year
-                    && other.document.kind == id.kind
+                other.document.fiscal_year == id.fiscal_year && other.document.kind == id.kind
             })
             .flat_map(|&j| reports[j].detail.printed_codes.iter().cloned())
             .collect();
@@ -258,34 +270,17 @@ fn resolve_with_companions(reports: &mut [DocumentReport]) {
 /// (prose part, tables part) of each disclosure printed in two files side by side (`D.txt`
 /// and `D_tables.xlsx`, one year and kind): the part with the explanation and the one without.
 fn companion_pairs(reports: &[DocumentReport]) -> Vec<(usize, usize)> {
-    let parent = |stem: &str| {
-        std::path::Path::new(stem)
-            .parent()
-            .map(|p| p.to_path_buf())
-            .unwrap_or_default()
-    };
-    let mut by_folder: HashMap<std::path::PathBuf, Vec<usize>> = HashMap::new();
-    for (i, r) in reports.iter().enumerate() {
-        if !r.unreadable() && !r.has_prose_part() && !r.tables.is_empty() {
-            by_folder
-                .entry(parent(&path_stem(&r.file)))
-                .or_default()
-                .push(i);
-        }
-    }
+    let companions = companion_index(reports);
     let mut pairs = Vec::new();
     for (i, r) in reports.iter().enumerate() {
         if r.unreadable() || !r.has_prose_part() {
             continue;
         }
-        let stem = path_stem(&r.file);
-        let Some(tables) = by_folder.get(&parent(&stem)) else {
-            continue;
-        };
-        for &j in tables {
+        for &j in &companions[i] {
             let t = &reports[j];
-            let other = path_stem(&t.file);
-            if (extends(&other, &stem) || extends(&stem, &other))
+            if !t.unreadable()
+                && !t.has_prose_part()
+                && !t.tables.is_empty()
                 && t.document.fiscal_year == r.document.fiscal_year
                 && t.document.kind == r.document.kind
             {
@@ -319,45 +314,25 @@ fn fill_from_companions(reports: &mut [DocumentReport]) {
     if !reports.iter().any(|r| incomplete(&r.document)) {
         return;
     }
-    // Companions sit in one folder: index the ones that name their department by folder, so
-    // an archive of 20,000 files compares each file with its neighbours only.
-    let parent = |stem: &str| {
-        std::path::Path::new(stem)
-            .parent()
-            .map(|p| p.to_path_buf())
-            .unwrap_or_default()
-    };
-    let mut by_folder: HashMap<std::path::PathBuf, Vec<(String, crate::model::Identity)>> =
-        HashMap::new();
-    for r in reports
-        .iter()
-        .filter(|r| !r.unreadable() && r.document.department.is_some())
-    {
-        let stem = path_stem(&r.file);
-        by_folder
-            .entry(parent(&stem))
-            .or_default()
-            .push((stem, r.document.clone()));
-    }
-    for report in reports.iter_mut() {
-        let d = &report.document;
+    let companions = companion_index(reports);
+    for i in 0..reports.len() {
+        let d = &reports[i].document;
         if !incomplete(d) {
             continue;
         }
-        let stem = path_stem(&report.file);
-        let Some(neighbours) = by_folder.get(&parent(&stem)) else {
-            continue;
-        };
-        let companion = neighbours
+        let stem = path_stem(&reports[i].file);
+        let companion = companions[i]
             .iter()
-            .filter(|(other, id)| {
-                (extends(&stem, other) || extends(other, &stem))
-                    && (d.fiscal_year.is_none() || id.fiscal_year == d.fiscal_year)
-                    && (d.kind.is_none() || id.kind == d.kind)
+            .map(|&j| &reports[j])
+            .filter(|o| !o.unreadable() && o.document.department.is_some())
+            .filter(|o| {
+                (d.fiscal_year.is_none() || o.document.fiscal_year == d.fiscal_year)
+                    && (d.kind.is_none() || o.document.kind == d.kind)
             })
+            .map(|o| (path_stem(&o.file), o.document.clone()))
             .min_by_key(|(other, _)| (stem.len().abs_diff(other.len()), other.clone()));
         let Some((_, id)) = companion else { continue };
-        let d = &mut report.document;
+        let d = &mut reports[i].document;
         if d.department.is_none() {
             d.department.clone_from(&id.department);
             d.department_key.clone_from(&id.department_key);

@@ -23,17 +23,26 @@ impl ArchiveRule for CrossYearMismatch {
         let slack = archive.settings.threshold("pct_slack");
         let docs = archive.documents;
         let mut pairs = 0;
+        // The first document of each department, kind and year, indexed once (a scan of the
+        // archive per document was quadratic: 20,000 documents, 400 million comparisons).
+        let mut by_year: std::collections::HashMap<(&str, crate::model::Kind, i32), usize> =
+            std::collections::HashMap::new();
+        for (i, d) in docs.iter().enumerate() {
+            if let (Some(y), Some(k)) = (d.report.document.fiscal_year, d.report.document.kind) {
+                by_year.entry((d.key.as_str(), k, y)).or_insert(i);
+            }
+        }
         for (i, doc) in docs.iter().enumerate() {
             let (Some(year), Some(kind)) =
                 (doc.report.document.fiscal_year, doc.report.document.kind)
             else {
                 continue;
             };
-            let Some(prior_doc) = docs.iter().find(|d| {
-                d.key == doc.key
-                    && d.report.document.kind == Some(kind)
-                    && d.report.document.fiscal_year == Some(year - 1)
-            }) else {
+            let Some(prior_doc) = year
+                .checked_sub(1)
+                .and_then(|prior| by_year.get(&(doc.key.as_str(), kind, prior)))
+                .map(|&j| &docs[j])
+            else {
                 continue;
             };
             pairs += 1;

@@ -22,23 +22,52 @@ fn comparison() -> &'static Regex {
     })
 }
 
-fn line_text<'a>(doc: &Doc<'a>, fact: &Fact) -> Option<&'a str> {
-    let n = fact.line?;
-    doc.report
+/// The wording printed right after each completion rate on its line, up to the next sentence
+/// end or number and at most [`AFTER_CHARS`] characters: one pass over each line however many
+/// rates it prints (a 50 MB line must not be walked once per rate).
+fn words_after_rates<'a>(doc: &Doc<'a>) -> Vec<(&'a Fact, String)> {
+    use std::collections::{BTreeMap, HashMap};
+    let lines: HashMap<u32, &str> = doc
+        .report
         .detail
         .lines
         .iter()
-        .find(|l| l.number == n)
-        .map(|l| l.text.as_str())
+        .map(|l| (l.number, l.text.as_str()))
+        .collect();
+    let mut by_line: BTreeMap<u32, Vec<(usize, &'a Fact)>> = BTreeMap::new();
+    for rate in doc
+        .facts()
+        .iter()
+        .filter(|f| f.aspect == Aspect::CompletionPct && f.value.is_some())
+    {
+        if let (Some(n), Some((_, end))) = (rate.line, rate.span) {
+            by_line.entry(n).or_default().push((end, rate));
+        }
+    }
+    let mut out = Vec::new();
+    for (n, mut rates) in by_line {
+        let Some(line) = lines.get(&n) else { continue };
+        rates.sort_by_key(|(end, _)| *end);
+        let mut chars = line.char_indices().enumerate().peekable();
+        for (end, rate) in rates {
+            // Advance the one cursor to char `end`.
+            while chars.peek().is_some_and(|(i, _)| *i < end) {
+                chars.next();
+            }
+            let start = chars.peek().map_or(line.len(), |(_, (b, _))| *b);
+            let words: String = line[start..]
+                .chars()
+                .take(AFTER_CHARS)
+                .take_while(|c| *c != '。' && !c.is_ascii_digit())
+                .collect();
+            out.push((rate, words));
+        }
+    }
+    out
 }
 
-/// The text after a fact on its line, up to the next sentence end.
-fn after<'a>(line: &'a str, fact: &Fact) -> Option<&'a str> {
-    let (_, end) = fact.span?;
-    let start = line.char_indices().nth(end).map_or(line.len(), |(b, _)| b);
-    let rest = &line[start..];
-    Some(rest.split('。').next().unwrap_or(rest))
-}
+/// How far after a rate its wording (`，决算数大于预算数`) is looked for.
+const AFTER_CHARS: usize = 60;
 
 impl DocumentRule for DirectionMismatch {
     fn id(&self) -> &'static str {
@@ -48,23 +77,10 @@ impl DocumentRule for DirectionMismatch {
     fn check(&self, doc: &Doc<'_>, out: &mut Findings) {
         let slack = doc.pct_slack();
         // 决算数大于/小于预算数 beside a completion rate.
-        for rate in doc
-            .facts()
-            .iter()
-            .filter(|f| f.aspect == Aspect::CompletionPct)
-        {
-            let (Some(value), Some(line)) = (rate.value, line_text(doc, rate)) else {
-                continue;
-            };
-            let Some(rest) = after(line, rate) else {
-                continue;
-            };
+        for (rate, rest) in words_after_rates(doc) {
+            let Some(value) = rate.value else { continue };
             // Only up to the next number: the wording belongs to this rate.
-            let rest = rest
-                .split(|c: char| c.is_ascii_digit())
-                .next()
-                .unwrap_or(rest);
-            let Some(c) = comparison().captures(rest) else {
+            let Some(c) = comparison().captures(&rest) else {
                 continue;
             };
             out.checked += 1;
@@ -98,7 +114,19 @@ impl DocumentRule for DirectionMismatch {
                 );
             }
         }
-        // 增加 with a falling rate, 减少 with a rising one (same measure, same line).
+        // 增加 with a falling rate, 减少 with a rising one (same measure, same line). Rates are
+        // indexed once by measure and place: no pairing of every change with every rate.
+        let mut rates: std::collections::HashMap<
+            (crate::model::FactKey, &crate::model::Location),
+            &Fact,
+        > = std::collections::HashMap::new();
+        for p in doc
+            .facts()
+            .iter()
+            .filter(|f| f.aspect == Aspect::YoyPct && f.value.is_some_and(|v| !v.is_zero()))
+        {
+            rates.entry((p.key(), &p.location)).or_insert(p);
+        }
         for delta in doc
             .facts()
             .iter()
@@ -107,10 +135,10 @@ impl DocumentRule for DirectionMismatch {
             let Some(d) = delta.value.filter(|d| !d.is_zero()) else {
                 continue;
             };
-            let pct = doc
-                .with_key(&Doc::key_with(delta, Aspect::YoyPct))
-                .find(|p| p.location == delta.location && p.value.is_some_and(|v| !v.is_zero()));
-            let Some(pct) = pct else { continue };
+            let Some(&pct) = rates.get(&(Doc::key_with(delta, Aspect::YoyPct), &delta.location))
+            else {
+                continue;
+            };
             out.checked += 1;
             let p = pct.value.unwrap_or_default();
             if d.is_sign_negative() != p.is_sign_negative() {
@@ -132,20 +160,30 @@ impl DocumentRule for DirectionMismatch {
         }
         // Budgets: `2025年当年预算执行数为40万元，2026年预算安排30万元，比2025年执行数增加25%`
         // — the rate's word against the two amounts.
+        // The first fact with a value of each measure, aspect and line, built once.
+        let mut on_line: std::collections::HashMap<(crate::model::FactKey, Option<u32>), &Fact> =
+            std::collections::HashMap::new();
+        let mut deltas_on_line = std::collections::HashSet::new();
+        for f in doc.facts() {
+            if f.aspect == Aspect::YoyDelta {
+                deltas_on_line.insert((f.key(), f.line));
+            }
+            if f.value.is_some() {
+                on_line.entry((f.key(), f.line)).or_insert(f);
+            }
+        }
         for pct in doc
             .facts()
             .iter()
             .filter(|f| f.aspect == Aspect::YoyPct && f.value.is_some_and(|v| !v.is_zero()))
         {
-            let printed_delta = doc
-                .with_key(&Doc::key_with(pct, Aspect::YoyDelta))
-                .any(|d| d.line == pct.line);
-            if printed_delta {
+            if deltas_on_line.contains(&(Doc::key_with(pct, Aspect::YoyDelta), pct.line)) {
                 continue;
             }
             let same_line = |aspect: Aspect| {
-                doc.with_key(&Doc::key_with(pct, aspect))
-                    .find(|f| f.line == pct.line && f.value.is_some())
+                on_line
+                    .get(&(Doc::key_with(pct, aspect), pct.line))
+                    .copied()
             };
             let (Some(prior), Some(value)) = (same_line(Aspect::Prior), same_line(Aspect::Value))
             else {
@@ -184,10 +222,14 @@ impl DocumentRule for DirectionMismatch {
                 .expect("static pattern")
         });
         for line in doc.report.detail.lines.iter().filter(|l| !l.contents) {
+            // Char positions counted incrementally and the raw text split once per line.
+            let mut raw: Option<Vec<char>> = None;
+            let (mut counted_to, mut from) = (0usize, 0usize);
             for m in said_both.find_iter(&line.text) {
                 out.checked += 1;
-                let from = line.text[..m.start()].chars().count();
-                let raw: Vec<char> = line.raw.chars().collect();
+                from += line.text[counted_to..m.start()].chars().count();
+                counted_to = m.start();
+                let raw = raw.get_or_insert_with(|| line.raw.chars().collect());
                 let to = (from + m.as_str().chars().count()).min(raw.len());
                 let lo = from.saturating_sub(10);
                 out.flag(Flag {
@@ -204,7 +246,9 @@ impl DocumentRule for DirectionMismatch {
                 });
             }
         }
-        // 持平 for a measure with a printed change.
+        // 持平 for a measure with a printed change (the first change of each measure, once).
+        let mut first_change: std::collections::HashMap<crate::model::FactKey, Option<&Fact>> =
+            std::collections::HashMap::new();
         for flat in doc
             .facts()
             .iter()
@@ -212,8 +256,12 @@ impl DocumentRule for DirectionMismatch {
         {
             out.checked += 1;
             let changed = [Aspect::YoyDelta, Aspect::YoyPct].iter().find_map(|&a| {
-                doc.with_key(&Doc::key_with(flat, a))
-                    .find(|f| !is_flat_word(f) && f.value.is_some_and(|v| !v.is_zero()))
+                *first_change
+                    .entry(Doc::key_with(flat, a))
+                    .or_insert_with_key(|k| {
+                        doc.with_key(k)
+                            .find(|f| !is_flat_word(f) && f.value.is_some_and(|v| !v.is_zero()))
+                    })
             });
             if let Some(changed) = changed {
                 out.flag(

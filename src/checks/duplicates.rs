@@ -39,12 +39,30 @@ impl ArchiveRule for DuplicateDocument {
 
     fn check(&self, archive: &ArchiveView<'_>, out: &mut Findings) {
         let docs = archive.documents;
-        for (i, a) in docs.iter().enumerate() {
-            for (j, b) in docs.iter().enumerate().skip(i + 1) {
-                let (da, db) = (&a.report.document, &b.report.document);
-                if a.key != b.key || da.fiscal_year != db.fiscal_year || da.kind != db.kind {
-                    continue;
-                }
+        // Only documents of one department, year and kind can be duplicates: group them first
+        // (comparing every document with every other was quadratic at archive scale).
+        let mut groups: BTreeMap<(&str, Option<i32>, Option<crate::model::Kind>), Vec<usize>> =
+            BTreeMap::new();
+        for (i, d) in docs.iter().enumerate() {
+            let id = &d.report.document;
+            groups
+                .entry((d.key.as_str(), id.fiscal_year, id.kind))
+                .or_default()
+                .push(i);
+        }
+        let mut pairs: Vec<(usize, usize)> = groups
+            .values()
+            .filter(|g| g.len() > 1)
+            .flat_map(|g| {
+                g.iter()
+                    .enumerate()
+                    .flat_map(move |(n, &i)| g[n + 1..].iter().map(move |&j| (i, j)))
+            })
+            .collect();
+        pairs.sort_unstable();
+        for (i, j) in pairs {
+            let (a, b) = (&docs[i], &docs[j]);
+            {
                 out.checked += 1;
                 let files = format!("{} / {}", a.report.file, b.report.file);
                 if a.report.doc_id == b.report.doc_id {

@@ -17,11 +17,20 @@ pub struct ProjectsWithoutTargets;
 /// The count metric a printed phrase names (`应编制绩效目标的项目` → projects_required).
 fn count_metric(phrase: &str) -> Option<MetricKey> {
     let phrase = normalize::name_key(phrase);
-    catalog()
+    let hits: Vec<_> = catalog()
         .terms
         .find(&phrase)
         .into_iter()
         .filter(|h| h.term.unit == Some(UnitKind::Count))
+        .collect();
+    // `应编制绩效目标的项目`: the phrase printed first names it (应编制), not the longer one
+    // that borrows its last characters (编制绩效目标的项目).
+    hits.iter()
+        .filter(|h| {
+            !hits
+                .iter()
+                .any(|o| o.start < h.start && o.end > h.start && o.end < h.end)
+        })
         .max_by_key(|h| h.end - h.start)
         .and_then(|h| match &h.term.meaning {
             TermMeaning::Metric(m) => Some(m.clone()),
