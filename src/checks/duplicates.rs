@@ -14,6 +14,9 @@ use crate::model::FactKey;
 
 pub struct DuplicateDocument;
 
+/// Department key, year and kind: the documents that can be duplicates of each other.
+type Group<'a> = (&'a str, Option<i32>, Option<crate::model::Kind>);
+
 /// Table facts of `d` in tables with signature `id`, by key.
 fn table_values(d: &Document, id: &str) -> BTreeMap<FactKey, rust_decimal::Decimal> {
     let indices: Vec<usize> = d
@@ -41,8 +44,7 @@ impl ArchiveRule for DuplicateDocument {
         let docs = archive.documents;
         // Only documents of one department, year and kind can be duplicates: group them first
         // (comparing every document with every other was quadratic at archive scale).
-        let mut groups: BTreeMap<(&str, Option<i32>, Option<crate::model::Kind>), Vec<usize>> =
-            BTreeMap::new();
+        let mut groups: BTreeMap<Group<'_>, Vec<usize>> = BTreeMap::new();
         for (i, d) in docs.iter().enumerate() {
             let id = &d.report.document;
             groups
