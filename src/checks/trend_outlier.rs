@@ -35,13 +35,31 @@ impl ArchiveRule for TrendOutlier {
         let min_points = usize::try_from(min_points.trunc().mantissa())
             .unwrap_or(3)
             .max(2);
-        let group_of = |key: &str| {
-            archive
-                .documents
-                .iter()
-                .find(|d| d.key == key)
-                .map(|d| d.peer_group.clone())
-        };
+        use std::collections::HashMap;
+        // Everything a row is compared with, indexed once: peer groups by department, the
+        // rows of each kind × measure × code × peer group with their changes, and documents
+        // by department, year and kind (scanning them per row was cubic at archive scale).
+        let mut groups: HashMap<&str, &str> = HashMap::new();
+        let mut documents: HashMap<(&str, i32, &str), usize> = HashMap::new();
+        for (i, d) in archive.documents.iter().enumerate() {
+            groups
+                .entry(d.key.as_str())
+                .or_insert(d.peer_group.as_str());
+            if let (Some(y), Some(kind)) = (d.report.document.fiscal_year, d.report.document.kind) {
+                documents
+                    .entry((d.key.as_str(), y, kind.as_str()))
+                    .or_insert(i);
+            }
+        }
+        type PeerKey<'r> = (&'r str, &'r str, Option<&'r str>, Option<&'r str>);
+        let mut peer_rows: HashMap<PeerKey<'_>, Vec<(&str, Vec<(i32, Decimal)>)>> = HashMap::new();
+        for r in &archive.trends.rows {
+            let group = groups.get(r.department_key.as_str()).copied();
+            peer_rows
+                .entry((r.kind.as_str(), r.metric.as_str(), r.code.as_deref(), group))
+                .or_default()
+                .push((r.department_key.as_str(), r.changes()));
+        }
         for row in &archive.trends.rows {
             let changes = row.changes();
             let Some(((year, latest), history)) = changes.split_last() else {
@@ -59,24 +77,18 @@ impl ArchiveRule for TrendOutlier {
                 continue;
             }
             // Peers: same kind of department, same measure, same year.
-            let group = group_of(&row.department_key);
-            let peers: Vec<Decimal> = archive
-                .trends
-                .rows
-                .iter()
-                .filter(|r| {
-                    r.department_key != row.department_key
-                        && r.kind == row.kind
-                        && r.metric == row.metric
-                        && r.code == row.code
-                        && group_of(&r.department_key) == group
-                })
-                .filter_map(|r| {
-                    r.changes()
-                        .into_iter()
-                        .find(|(y, _)| y == year)
-                        .map(|(_, c)| c)
-                })
+            let group = groups.get(row.department_key.as_str()).copied();
+            let peers: Vec<Decimal> = peer_rows
+                .get(&(
+                    row.kind.as_str(),
+                    row.metric.as_str(),
+                    row.code.as_deref(),
+                    group,
+                ))
+                .into_iter()
+                .flatten()
+                .filter(|(key, _)| *key != row.department_key)
+                .filter_map(|(_, changes)| changes.iter().find(|(y, _)| y == year).map(|(_, c)| *c))
                 .collect();
             let peer_z = (peers.len() >= min_points)
                 .then(|| robust_z(*latest, &peers))
@@ -84,11 +96,9 @@ impl ArchiveRule for TrendOutlier {
             if peer_z.is_some_and(|pz| pz.abs() <= k) {
                 continue;
             }
-            let document = archive.documents.iter().position(|d| {
-                d.key == row.department_key
-                    && d.report.document.fiscal_year == Some(*year)
-                    && d.report.document.kind.map(|k| k.as_str()) == Some(row.kind.as_str())
-            });
+            let document = documents
+                .get(&(row.department_key.as_str(), *year, row.kind.as_str()))
+                .copied();
             let mut flag = Flag {
                 metric: Some(MetricKey::new(row.metric.as_str())),
                 code: row.code.as_deref().and_then(Code::parse),
