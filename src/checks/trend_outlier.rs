@@ -10,6 +10,11 @@ use crate::model::{Code, MetricKey};
 
 pub struct TrendOutlier;
 
+/// Kind, metric, code and peer group: the trend rows one row is compared with.
+type PeerKey<'r> = (&'r str, &'r str, Option<&'r str>, Option<&'r str>);
+/// Each peer row's department and its year-over-year changes.
+type PeerRows<'r> = std::collections::HashMap<PeerKey<'r>, Vec<(&'r str, Vec<(i32, Decimal)>)>>;
+
 /// 0.6745 = Φ⁻¹(0.75): makes the MAD comparable to a standard deviation.
 const MAD_SCALE: Decimal = Decimal::from_parts(6745, 0, 0, false, 4);
 
