@@ -56,8 +56,7 @@ impl ArchiveRule for TrendOutlier {
                     .or_insert(i);
             }
         }
-        type PeerKey<'r> = (&'r str, &'r str, Option<&'r str>, Option<&'r str>);
-        let mut peer_rows: HashMap<PeerKey<'_>, Vec<(&str, Vec<(i32, Decimal)>)>> = HashMap::new();
+        let mut peer_rows: PeerRows<'_> = HashMap::new();
         for r in &archive.trends.rows {
             let group = groups.get(r.department_key.as_str()).copied();
             peer_rows
