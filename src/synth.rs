@@ -339,6 +339,11 @@ impl Cell {
     }
 }
 
+/// A row of text cells.
+fn texts(cells: &[&str]) -> Vec<Cell> {
+    cells.iter().map(|t| Cell::text(t)).collect()
+}
+
 /// A table for the companion workbook: title, rows, merged ranges (row, first col, last col).
 type SheetTable = (String, Vec<Vec<Cell>>, Vec<(usize, u16, u16)>);
 
@@ -628,7 +633,7 @@ fn write_document(
     }
     let mut grid: Vec<Vec<Cell>> = vec![
         vec![Cell::text("单位：万元")],
-        [
+        texts(&[
             "功能分类科目编码",
             "",
             "",
@@ -636,14 +641,8 @@ fn write_document(
             "合计",
             "基本支出",
             "项目支出",
-        ]
-        .iter()
-        .map(|t| Cell::text(t))
-        .collect(),
-        ["栏次", "", "", "", "1", "2", "3"]
-            .iter()
-            .map(|t| Cell::text(t))
-            .collect(),
+        ]),
+        texts(&["栏次", "", "", "", "1", "2", "3"]),
         vec![
             Cell::text("合计"),
             Cell::text(""),
@@ -1015,23 +1014,22 @@ fn write_document(
                     .into_iter()
                     .chain((0..5).map(|_| Cell::text(""))),
             );
-            measures.extend(
-                [
-                    "合计",
-                    "因公出国（境）费",
-                    "公务用车购置及运行费",
-                    "",
-                    "",
-                    "公务接待费",
-                ]
-                .iter()
-                .map(|t| Cell::text(t)),
-            );
-            sub.extend(
-                ["", "", "小计", "公务用车购置费", "公务用车运行费", ""]
-                    .iter()
-                    .map(|t| Cell::text(t)),
-            );
+            measures.extend(texts(&[
+                "合计",
+                "因公出国（境）费",
+                "公务用车购置及运行费",
+                "",
+                "",
+                "公务接待费",
+            ]));
+            sub.extend(texts(&[
+                "",
+                "",
+                "小计",
+                "公务用车购置费",
+                "公务用车运行费",
+                "",
+            ]));
         }
         rows.push(band);
         rows.push(measures);
@@ -1057,34 +1055,27 @@ fn write_document(
         }
         b.table("财政拨款“三公”经费支出决算表", grid, &merges);
     } else {
-        grid.push(
-            ["“三公”经费预算数", "", "", "", "", "", "机关运行经费预算数"]
-                .iter()
-                .map(|t| Cell::text(t))
-                .collect(),
-        );
+        grid.push(texts(&[
+            "“三公”经费预算数",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "机关运行经费预算数",
+        ]));
         merges.push((1usize, 0u16, 5u16));
-        grid.push(
-            [
-                "合计",
-                "因公出国（境）费",
-                "公务用车购置及运行费",
-                "",
-                "",
-                "公务接待费",
-                "",
-            ]
-            .iter()
-            .map(|t| Cell::text(t))
-            .collect(),
-        );
+        grid.push(texts(&[
+            "合计",
+            "因公出国（境）费",
+            "公务用车购置及运行费",
+            "",
+            "",
+            "公务接待费",
+            "",
+        ]));
         merges.push((2, 2, 4));
-        grid.push(
-            ["", "", "小计", "购置费", "运行费", "", ""]
-                .iter()
-                .map(|t| Cell::text(t))
-                .collect(),
-        );
+        grid.push(texts(&["", "", "小计", "购置费", "运行费", "", ""]));
         let mut row: Vec<Cell> = three_parts.iter().map(|(_, v)| Cell::Amount(*v)).collect();
         row.push(Cell::Amount(admin));
         grid.push(row);

@@ -219,7 +219,7 @@ fn companion_index(reports: &[DocumentReport]) -> Vec<Vec<usize>> {
 /// A prose sub-item the document's own tables could not resolve (`事业运行` under 201, with
 /// its tables in a companion `D_tables.xlsx`) takes the code the companion's tables print for
 /// that name under that class, when it is unique.
-fn resolve_with_companions(reports: &mut [DocumentReport]) {
+fn resolve_with_companions(reports: &mut [DocumentReport], companions: &[Vec<usize>]) {
     let unresolved = |f: &crate::model::Fact| {
         f.table.is_none()
             && f.item.is_some()
@@ -228,7 +228,6 @@ fn resolve_with_companions(reports: &mut [DocumentReport]) {
     if !reports.iter().any(|r| r.facts.iter().any(unresolved)) {
         return;
     }
-    let companions = companion_index(reports);
     for i in 0..reports.len() {
         if !reports[i].facts.iter().any(unresolved) {
             continue;
@@ -269,8 +268,7 @@ fn resolve_with_companions(reports: &mut [DocumentReport]) {
 
 /// (prose part, tables part) of each disclosure printed in two files side by side (`D.txt`
 /// and `D_tables.xlsx`, one year and kind): the part with the explanation and the one without.
-fn companion_pairs(reports: &[DocumentReport]) -> Vec<(usize, usize)> {
-    let companions = companion_index(reports);
+fn companion_pairs(reports: &[DocumentReport], companions: &[Vec<usize>]) -> Vec<(usize, usize)> {
     let mut pairs = Vec::new();
     for (i, r) in reports.iter().enumerate() {
         if r.unreadable() || !r.has_prose_part() {
@@ -292,8 +290,12 @@ fn companion_pairs(reports: &[DocumentReport]) -> Vec<(usize, usize)> {
 }
 
 /// Runs the rules that compare printings over each disclosure's two parts together.
-fn check_companion_parts(reports: &mut [DocumentReport], settings: &checks::RuleSettings) {
-    for (prose, tables) in companion_pairs(reports) {
+fn check_companion_parts(
+    reports: &mut [DocumentReport],
+    companions: &[Vec<usize>],
+    settings: &checks::RuleSettings,
+) {
+    for (prose, tables) in companion_pairs(reports, companions) {
         let extra = checks::check_parts(&reports[prose], &reports[tables], settings);
         if !extra.is_empty() {
             let r = &mut reports[prose];
@@ -307,14 +309,13 @@ fn check_companion_parts(reports: &mut [DocumentReport], settings: &checks::Rule
 /// `D_tables.xlsx`. A part that does not print its identity (a tables workbook without a
 /// `部门：` row) takes what is missing from the companion whose name it extends, or that
 /// extends its name, the longest shared name first. Nothing printed is overwritten.
-fn fill_from_companions(reports: &mut [DocumentReport]) {
+fn fill_from_companions(reports: &mut [DocumentReport], companions: &[Vec<usize>]) {
     let incomplete = |d: &crate::model::Identity| {
         d.department.is_none() || d.fiscal_year.is_none() || d.kind.is_none()
     };
     if !reports.iter().any(|r| incomplete(&r.document)) {
         return;
     }
-    let companions = companion_index(reports);
     for i in 0..reports.len() {
         let d = &reports[i].document;
         if !incomplete(d) {
@@ -555,9 +556,11 @@ pub fn consolidate(
         });
     }
     let mut reports = reports;
-    fill_from_companions(&mut reports);
-    resolve_with_companions(&mut reports);
-    check_companion_parts(&mut reports, &plan.rules);
+    // Which files are parts of one disclosure: by name, so computed once for the three passes.
+    let companions = companion_index(&reports);
+    fill_from_companions(&mut reports, &companions);
+    resolve_with_companions(&mut reports, &companions);
+    check_companion_parts(&mut reports, &companions, &plan.rules);
     let mut candidates = Vec::new();
     for mut report in reports {
         if report.unreadable() {

@@ -82,6 +82,17 @@ pub struct TermHit<'a> {
     pub term: &'a Term,
 }
 
+impl TermHit<'_> {
+    /// Another phrase printed first runs into this one (`应编制` into `编制绩效目标的项目`,
+    /// `教育支出` into `支出预算` in `教育支出预算数`): that one names the thing, this one only
+    /// borrows its last characters.
+    pub fn overlapped_by_earlier(&self, others: &[TermHit<'_>]) -> bool {
+        others
+            .iter()
+            .any(|o| o.start < self.start && o.end > self.start && o.end < self.end)
+    }
+}
+
 /// All phrases, indexed for overlapping search.
 #[derive(Debug)]
 pub struct TermIndex {

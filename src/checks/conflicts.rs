@@ -57,7 +57,7 @@ impl DocumentRule for ConflictingValues {
             let Some(a) = first.value else { continue };
             // Two printings 10⁴ apart (`125.50元` beside `125.50` 万元) are 元 taken for 万元:
             // UNIT_SUSPECT's finding, not a second one here.
-            let ten_thousand = Decimal::from(10_000);
+            let ten_thousand = super::units::TEN_THOUSAND;
             let unit_swap = |f: &Fact| {
                 let Some(b) = f.value else { return false };
                 let times = |x: Decimal, y: Decimal| {

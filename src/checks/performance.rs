@@ -26,11 +26,7 @@ fn count_metric(phrase: &str) -> Option<MetricKey> {
     // `应编制绩效目标的项目`: the phrase printed first names it (应编制), not the longer one
     // that borrows its last characters (编制绩效目标的项目).
     hits.iter()
-        .filter(|h| {
-            !hits
-                .iter()
-                .any(|o| o.start < h.start && o.end > h.start && o.end < h.end)
-        })
+        .filter(|h| !h.overlapped_by_earlier(&hits))
         .max_by_key(|h| h.end - h.start)
         .and_then(|h| match &h.term.meaning {
             TermMeaning::Metric(m) => Some(m.clone()),

@@ -15,7 +15,7 @@ use crate::model::{Aspect, Fact, FactKey, MetricKey, Unit, UnitKind};
 
 pub struct UnitSuspect;
 
-const TEN_THOUSAND: Decimal = Decimal::from_parts(10_000, 0, 0, false, 0);
+pub(super) const TEN_THOUSAND: Decimal = Decimal::from_parts(10_000, 0, 0, false, 0);
 
 /// True when `a` and `b` (normalized) may be the same number with 元/万元 swapped.
 fn ten_thousand_apart(a: &Fact, b: &Fact, slack: Decimal) -> bool {

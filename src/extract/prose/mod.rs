@@ -1365,10 +1365,7 @@ impl Reader<'_> {
         };
         // Two phrases sharing characters (`教育支出` and `支出预算` in `教育支出预算数`): the
         // one printed first names the thing, the other only borrows its last word.
-        let overlapped = |h: &TermHit<'_>| {
-            hits.iter()
-                .any(|o| o.start < h.start && o.end > h.start && o.end < h.end)
-        };
+        let overlapped = |h: &TermHit<'_>| h.overlapped_by_earlier(&hits);
         let kept: Vec<&TermHit<'k>> = hits
             .iter()
             .filter(|h| !contained(h) && !overlapped(h))
