@@ -6,8 +6,7 @@
 //! otherwise in a temporary directory. `--generate-only` writes it and prints the number of
 //! text documents (`make bench`).
 
-use fiscal_archive::{analysis, checks, cmd::run::process, pipeline, synth};
-use rayon::prelude::*;
+use fiscal_archive::{analysis, cmd::run::read_all, pipeline, synth};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
@@ -43,8 +42,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         quiet: true,
         ..Default::default()
     })?;
-    let rules = checks::RuleSettings::default();
-    let reports: Vec<_> = plan.inputs.par_iter().map(|p| process(p, &rules)).collect();
+    let reports = read_all(&plan)?;
     let archive = analysis::consolidate(reports, &plan)?;
     let score = synth::score(&truth, &archive);
     print!("{}", synth::report(&score, truth.docs.len()));

@@ -13,6 +13,7 @@ pub mod catalog;
 pub mod checks;
 pub mod cmd;
 pub mod extract;
+pub mod guard;
 pub mod ingest;
 pub mod model;
 pub mod pipeline;

@@ -5,6 +5,32 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use fiscal_archive::cmd;
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// mimalloc's option numbers (mimalloc 2.x `mi_option_e`; the -sys crate names only some).
+const MI_OPTION_ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// Commit arena memory when used and return freed pages after 1 ms (defaults: eagerly, 10 ms):
+/// measured on 5,000 documents, peak RSS 631 → 495 MB and system time 1.8 → 0.9 s, same user
+/// time. The environment (`MIMALLOC_*`) still overrides.
+fn tune_allocator() {
+    for (option, value, env) in [
+        (
+            MI_OPTION_ARENA_EAGER_COMMIT,
+            0,
+            "MIMALLOC_ARENA_EAGER_COMMIT",
+        ),
+        (MI_OPTION_PURGE_DELAY, 1, "MIMALLOC_PURGE_DELAY"),
+    ] {
+        if std::env::var_os(env).is_none() {
+            // SAFETY: mi_option_set only stores an integer option; any value is accepted.
+            unsafe { libmimalloc_sys::mi_option_set(option, value) };
+        }
+    }
+}
+
 /// fiscal-archive: Chinese government fiscal disclosures (部门预算/决算公开) → one checked,
 /// consolidated Excel workbook.
 #[derive(Debug, Parser)]
@@ -25,6 +51,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    tune_allocator();
     let cli = Cli::parse();
     match cli.command {
         Command::Inspect(args) => cmd::inspect::run(args),

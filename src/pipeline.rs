@@ -129,6 +129,13 @@ pub struct OutputSection {
     /// Worker threads; 0 = one per core.
     #[serde(default)]
     pub jobs: usize,
+    /// Rows of the fact table shown on the 明细 sheet (the full table is in facts.parquet).
+    #[serde(default = "default_fact_sheet_rows")]
+    pub fact_sheet_rows: usize,
+}
+
+fn default_fact_sheet_rows() -> usize {
+    50_000
 }
 
 fn default_out() -> String {
@@ -158,7 +165,86 @@ impl Default for OutputSection {
             language: Language::Zh,
             fail_on: FailOn::Never,
             jobs: 0,
+            fact_sheet_rows: default_fact_sheet_rows(),
         }
+    }
+}
+
+/// `[limits]`: what one file may cost. A file over a limit is a failed input naming the limit;
+/// the run goes on with the others.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// Largest input file read, in MB.
+    #[serde(default = "default_max_file_mb")]
+    pub max_file_mb: f64,
+    /// Time budget per file: this many seconds per MB of the file…
+    #[serde(default = "default_seconds_per_mb")]
+    pub seconds_per_mb: f64,
+    /// …and never less than this.
+    #[serde(default = "default_min_seconds")]
+    pub min_seconds: f64,
+    /// Longest line of a text input, in KB. A disclosure's longest line is a few KB (a PDF
+    /// page's text on one line); a line of megabytes is not a document, and reading one costs
+    /// seconds per MB and gigabytes of facts.
+    #[serde(default = "default_max_line_kb")]
+    pub max_line_kb: f64,
+}
+
+fn default_max_file_mb() -> f64 {
+    256.0
+}
+fn default_seconds_per_mb() -> f64 {
+    4.0
+}
+fn default_min_seconds() -> f64 {
+    10.0
+}
+fn default_max_line_kb() -> f64 {
+    1024.0
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_file_mb: default_max_file_mb(),
+            seconds_per_mb: default_seconds_per_mb(),
+            min_seconds: default_min_seconds(),
+            max_line_kb: default_max_line_kb(),
+        }
+    }
+}
+
+impl Limits {
+    fn validate(&self) -> Result<(), String> {
+        for (name, v) in [
+            ("max_file_mb", self.max_file_mb),
+            ("seconds_per_mb", self.seconds_per_mb),
+            ("min_seconds", self.min_seconds),
+            ("max_line_kb", self.max_line_kb),
+        ] {
+            if !v.is_finite() || v <= 0.0 || v > 1e6 {
+                return Err(format!(
+                    "[limits] {name} = {v} must be a positive number (at most 1000000)"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The largest file read, in bytes.
+    pub fn max_file_bytes(&self) -> u64 {
+        (self.max_file_mb * 1_048_576.0) as u64
+    }
+
+    /// The longest text line read, in bytes.
+    pub fn max_line_bytes(&self) -> usize {
+        (self.max_line_kb * 1024.0) as usize
+    }
+
+    /// The time budget of a file of `bytes`.
+    pub fn time_for(&self, bytes: u64) -> std::time::Duration {
+        crate::guard::limit_for(bytes, self.seconds_per_mb, self.min_seconds)
     }
 }
 
@@ -188,6 +274,8 @@ pub struct PipelineFile {
     #[serde(default)]
     pub output: OutputSection,
     #[serde(default)]
+    pub limits: Limits,
+    #[serde(default)]
     pub manifest: Vec<ManifestEntry>,
 }
 
@@ -201,6 +289,9 @@ pub fn load(path: &Path) -> Result<PipelineFile, String> {
     let file: PipelineFile =
         toml::from_str(&text).map_err(|e| format!("pipeline {}: {e}", path.display()))?;
     file.rules
+        .validate()
+        .map_err(|e| format!("pipeline {}: {e}", path.display()))?;
+    file.limits
         .validate()
         .map_err(|e| format!("pipeline {}: {e}", path.display()))?;
     Ok(file)
@@ -259,11 +350,14 @@ pub struct Plan {
     pub rules: RuleSettings,
     pub departments: DepartmentsSection,
     pub manifest: Vec<ManifestEntry>,
+    pub limits: Limits,
     pub outputs: Outputs,
     pub language: Language,
     pub fail_on: FailOn,
     /// Worker threads (≥ 1).
     pub jobs: usize,
+    /// Rows of the fact table on the 明细 sheet.
+    pub fact_sheet_rows: usize,
     pub quiet: bool,
     /// Progress bars: only on a terminal and without `--quiet`.
     pub progress: bool,
@@ -448,10 +542,12 @@ impl Plan {
             rules: file.rules,
             departments: file.departments,
             manifest: file.manifest,
+            limits: file.limits,
             outputs,
             language: o.language.unwrap_or(file.output.language),
             fail_on: o.fail_on.unwrap_or(file.output.fail_on),
             jobs,
+            fact_sheet_rows: file.output.fact_sheet_rows,
             quiet: o.quiet,
             progress: !o.quiet && std::io::stderr().is_terminal(),
             source_date_epoch,

@@ -1353,10 +1353,10 @@ pub fn score(truth: &Truth, archive: &crate::analysis::Archive) -> Score {
             .as_deref()
             .map(|v| v.parse::<rust_decimal::Decimal>().ok());
         let found = docs.get(&t.file).is_some_and(|&i| {
-            archive.documents[i].report.facts.iter().any(|f| {
-                f.metric.as_str() == t.metric
-                    && f.code.as_ref().map(|c| c.as_str()) == t.code.as_deref()
-                    && f.item.as_deref() == t.item.as_deref()
+            archive.documents[i].facts.any(|f| {
+                f.metric == t.metric
+                    && f.code == t.code.as_deref()
+                    && f.item == t.item.as_deref()
                     && f.aspect.as_str() == t.aspect
                     && match &want {
                         None => f.value.is_none(),

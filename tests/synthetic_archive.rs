@@ -5,7 +5,7 @@
 //! ≥ 95% (cross-document rules), at most 2% of warning/error flags wrong, ≥ 99% of
 //! same-department pairs kept, nothing distinct merged. `make measure` prints the full table.
 
-use fiscal_archive::{analysis, checks, cmd::run::process, pipeline, synth};
+use fiscal_archive::{analysis, cmd::run::read_all, pipeline, synth};
 
 #[test]
 fn generated_archive_meets_the_recall_precision_and_identity_targets() {
@@ -19,8 +19,7 @@ fn generated_archive_meets_the_recall_precision_and_identity_targets() {
         ..Default::default()
     })
     .expect("plan");
-    let rules = checks::RuleSettings::default();
-    let reports = plan.inputs.iter().map(|p| process(p, &rules)).collect();
+    let reports = read_all(&plan).expect("read");
     let archive = analysis::consolidate(reports, &plan).expect("consolidates");
     let score = synth::score(&truth, &archive);
     let table = synth::report(&score, truth.docs.len());

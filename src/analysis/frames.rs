@@ -19,9 +19,18 @@ fn common_scale<'a>(values: impl Iterator<Item = &'a Decimal>) -> u32 {
     values.map(Decimal::scale).max().unwrap_or(2).min(MAX_SCALE)
 }
 
-/// A nullable Decimal column from exact values.
+/// A nullable Decimal column from exact values, at the finest scale among them.
 pub fn decimal_column(name: &str, values: &[Option<Decimal>]) -> PolarsResult<Column> {
-    let scale = common_scale(values.iter().flatten());
+    decimal_column_at(name, values, common_scale(values.iter().flatten()))
+}
+
+/// A nullable Decimal column at `scale` (values are rounded to it; a scale at least each
+/// value's own keeps them exact).
+pub fn decimal_column_at(
+    name: &str,
+    values: &[Option<Decimal>],
+    scale: u32,
+) -> PolarsResult<Column> {
     let mantissas = values.iter().map(|v| {
         v.map(|d| {
             let mut d = d.round_dp(scale);
@@ -98,47 +107,172 @@ fn kind_text(kind: Option<Kind>) -> Option<String> {
     kind.map(|k| k.as_str().to_string())
 }
 
-/// The fact table: one row per fact of every document.
+/// The decimal scale of the fact table's `value`: the finest printed (capped), over every
+/// fact of the archive, so every chunk of the table has one schema.
+pub fn fact_scale(documents: &[Document]) -> u32 {
+    let scales = documents
+        .iter()
+        .flat_map(|d| d.facts.values().flatten())
+        .map(|v| v.scale());
+    scales.max().unwrap_or(2).min(MAX_SCALE)
+}
+
+/// The fact table of `documents` (a chunk of the archive): one row per fact, `value` at
+/// `scale` (from [`fact_scale`]). The archive's table is these chunks in order; it is never
+/// held whole (20,000 documents print two million facts).
 ///
 /// # Errors
 /// A polars error building the frame (never expected for well-formed documents).
-pub fn facts(documents: &[Document]) -> PolarsResult<DataFrame> {
-    let rows: Vec<(&Document, &Fact)> = documents
+pub fn facts(documents: &[Document], scale: u32) -> PolarsResult<DataFrame> {
+    let rows: Vec<(&Document, super::store::Row<'_>)> = documents
         .iter()
-        .flat_map(|d| d.report.facts.iter().map(move |f| (d, f)))
+        .flat_map(|d| d.facts.rows().map(move |r| (d, r)))
         .collect();
+    let text = |name, f| str_column(name, &rows, f);
+    let owned = |name: &str, f: fn(&(&Document, super::store::Row<'_>)) -> String| {
+        StringChunked::from_iter_values(name.into(), rows.iter().map(f)).into_column()
+    };
     let columns = vec![
-        text_col("doc_id", &rows, |(d, _)| d.report.doc_id.clone()),
-        text_col("department", &rows, |(d, _)| {
+        text("doc_id", |(d, _)| d.report.doc_id.as_deref()),
+        text("department", |(d, _)| {
+            d.report.document.department.as_deref()
+        }),
+        text("department_key", |(d, _)| Some(d.key.as_str())),
+        text("region", |(d, _)| d.report.document.region.as_deref()),
+        year_col(&rows, |(d, _)| d.report.document.fiscal_year),
+        text("kind", |(d, _)| d.report.document.kind.map(Kind::as_str)),
+        text("metric", |(_, r)| Some(r.metric)),
+        text("code", |(_, r)| r.code),
+        text("item", |(_, r)| r.item),
+        text("aspect", |(_, r)| Some(r.aspect.as_str())),
+        Column::new(
+            "period".into(),
+            rows.iter()
+                .map(|(_, r)| r.period)
+                .collect::<Vec<Option<i32>>>(),
+        ),
+        decimal_column_at(
+            "value",
+            &rows.iter().map(|(_, r)| r.value).collect::<Vec<_>>(),
+            scale,
+        )?,
+        text("unit", |(_, r)| Some(r.unit.as_str())),
+        text("raw", |(_, r)| Some(r.raw)),
+        owned("source", |(_, r)| r.source_text()),
+        text("file", |(d, _)| Some(d.report.file.as_str())),
+        owned("location", |(_, r)| r.location_text()),
+    ];
+    DataFrame::new(rows.len(), columns)
+}
+
+/// A nullable text column borrowed from `rows`.
+fn str_column<'a, T>(name: &str, rows: &'a [T], f: fn(&'a T) -> Option<&'a str>) -> Column {
+    StringChunked::from_iter_options(name.into(), rows.iter().map(f)).into_column()
+}
+
+/// True for a fact the trends and statistics read (see [`series_facts`]): a stated amount of
+/// the document's own year, without item, of a headline measure or a class-sliced one at 类
+/// level. The series frame holds only these, a few dozen per document.
+fn in_series(f: &super::store::View<'_>, headlines: &[&str]) -> bool {
+    if f.item.is_some() || f.period.is_some() || f.value.is_none() {
+        return false;
+    }
+    match f.code {
+        None => headlines.contains(&f.metric),
+        Some(c) => CLASS_SLICE_METRICS.contains(&f.metric) && c.chars().count() == 3,
+    }
+}
+
+/// The facts the trends and statistics read, in archive order, with the fact table's columns.
+/// Built a chunk of documents at a time, so only the selected facts are ever rebuilt at once.
+///
+/// # Errors
+/// As [`facts`].
+pub fn series(documents: &[Document], scale: u32) -> PolarsResult<DataFrame> {
+    let headlines: Vec<&str> = catalog().headlines().map(|m| m.key.as_str()).collect();
+    let known =
+        |d: &Document| d.report.document.fiscal_year.is_some() && d.report.document.kind.is_some();
+    let mut out: Option<DataFrame> = None;
+    for chunk in documents.chunks(super::FACT_CHUNK_DOCUMENTS) {
+        let stored: Vec<Vec<Fact>> = chunk
+            .iter()
+            .map(|d| {
+                if known(d) {
+                    d.facts.select(|f| in_series(f, &headlines))
+                } else {
+                    Vec::new()
+                }
+            })
+            .collect();
+        let rows: Vec<(&Document, &Fact)> = chunk
+            .iter()
+            .zip(&stored)
+            .flat_map(|(d, facts)| facts.iter().map(move |f| (d, f)))
+            .collect();
+        let frame = fact_rows(&rows, scale)?.select(SERIES_COLUMNS)?;
+        match out.as_mut() {
+            Some(df) => {
+                df.vstack_mut(&frame)?;
+            }
+            None => out = Some(frame),
+        }
+    }
+    match out {
+        Some(mut df) => {
+            df.align_chunks();
+            Ok(df)
+        }
+        None => fact_rows(&[], scale)?.select(SERIES_COLUMNS),
+    }
+}
+
+/// The fact table's columns the trends and statistics read.
+const SERIES_COLUMNS: [&str; 11] = [
+    "department",
+    "department_key",
+    "fiscal_year",
+    "kind",
+    "metric",
+    "code",
+    "item",
+    "aspect",
+    "period",
+    "value",
+    "source",
+];
+
+fn fact_rows(rows: &[(&Document, &Fact)], scale: u32) -> PolarsResult<DataFrame> {
+    let columns = vec![
+        text_col("doc_id", rows, |(d, _)| d.report.doc_id.clone()),
+        text_col("department", rows, |(d, _)| {
             d.report.document.department.clone()
         }),
-        text_col("department_key", &rows, |(d, _)| Some(d.key.clone())),
-        text_col("region", &rows, |(d, _)| d.report.document.region.clone()),
-        year_col(&rows, |(d, _)| d.report.document.fiscal_year),
-        text_col("kind", &rows, |(d, _)| kind_text(d.report.document.kind)),
-        text_col("metric", &rows, |(_, f)| Some(f.metric.to_string())),
-        text_col("code", &rows, |(_, f)| {
+        text_col("department_key", rows, |(d, _)| Some(d.key.clone())),
+        text_col("region", rows, |(d, _)| d.report.document.region.clone()),
+        year_col(rows, |(d, _)| d.report.document.fiscal_year),
+        text_col("kind", rows, |(d, _)| kind_text(d.report.document.kind)),
+        text_col("metric", rows, |(_, f)| Some(f.metric.to_string())),
+        text_col("code", rows, |(_, f)| {
             f.code.as_ref().map(|c| c.to_string())
         }),
-        text_col("item", &rows, |(_, f)| f.item.clone()),
-        text_col("aspect", &rows, |(_, f)| {
-            Some(f.aspect.as_str().to_string())
-        }),
+        text_col("item", rows, |(_, f)| f.item.clone()),
+        text_col("aspect", rows, |(_, f)| Some(f.aspect.as_str().to_string())),
         Column::new(
             "period".into(),
             rows.iter()
                 .map(|(_, f)| f.period)
                 .collect::<Vec<Option<i32>>>(),
         ),
-        decimal_column(
+        decimal_column_at(
             "value",
             &rows.iter().map(|(_, f)| f.value).collect::<Vec<_>>(),
+            scale,
         )?,
-        text_col("unit", &rows, |(_, f)| Some(f.unit.as_str().to_string())),
-        text_col("raw", &rows, |(_, f)| Some(f.raw.clone())),
-        text_col("source", &rows, |(_, f)| Some(f.source.to_string())),
-        text_col("file", &rows, |(d, _)| Some(d.report.file.clone())),
-        text_col("location", &rows, |(_, f)| Some(f.location.to_string())),
+        text_col("unit", rows, |(_, f)| Some(f.unit.as_str().to_string())),
+        text_col("raw", rows, |(_, f)| Some(f.raw.clone())),
+        text_col("source", rows, |(_, f)| Some(f.source.to_string())),
+        text_col("file", rows, |(d, _)| Some(d.report.file.clone())),
+        text_col("location", rows, |(_, f)| Some(f.location.to_string())),
     ];
     DataFrame::new(rows.len(), columns)
 }
@@ -160,7 +294,7 @@ pub fn documents(documents: &[Document]) -> PolarsResult<DataFrame> {
             year_col(docs, |d| d.report.document.fiscal_year),
             text_col("kind", docs, |d| kind_text(d.report.document.kind)),
             text_col("encoding", docs, |d| d.report.encoding.clone()),
-            count_col("facts", docs, |d| d.report.facts.len()),
+            count_col("facts", docs, |d| d.facts.len()),
             count_col("tables", docs, |d| d.report.tables.len()),
             count_col("anomalies", docs, |d| d.report.anomalies.len()),
         ],

@@ -6,6 +6,7 @@
 
 pub mod frames;
 pub mod statistics;
+pub mod store;
 pub mod trends;
 
 use std::collections::HashMap;
@@ -18,10 +19,23 @@ use crate::extract::{CheckStatus, DocumentReport};
 use crate::model::{Anomaly, Kind};
 use crate::pipeline::Plan;
 
+/// A read and checked input, as consolidation keeps it: the report without its facts and
+/// without what only the per-document checks read, and its facts compact.
+#[derive(Clone, Debug)]
+pub struct StoredReport {
+    /// The report; its `facts` are in `facts`.
+    pub report: DocumentReport,
+    pub facts: store::FactStore,
+    /// Nothing at all could be read from the file.
+    pub unreadable: bool,
+}
+
 /// A document of the archive with its resolved identity.
 #[derive(Clone, Debug)]
 pub struct Document {
+    /// The report; its `facts` are in `facts`.
     pub report: DocumentReport,
+    pub facts: store::FactStore,
     /// Department identity across years (gazetteer-resolved key, then the pipeline's aliases).
     pub key: String,
     /// The unit's own name, without region (`智慧城市运行管理中心`).
@@ -31,6 +45,14 @@ pub struct Document {
     /// Every name the identity went by in the archive (printed names and the aliases documents
     /// give), oldest first.
     pub names: Vec<String>,
+}
+
+impl Document {
+    /// True when the document carries the prose explanation (see
+    /// [`DocumentReport::has_prose_part`]).
+    pub fn has_prose_part(&self) -> bool {
+        self.facts.prose_count() >= crate::extract::MIN_PROSE_FACTS
+    }
 }
 
 /// What happened to an input file.
@@ -52,7 +74,20 @@ pub fn count_of(counts: &Counts, key: &str) -> usize {
     counts.iter().find(|(k, _)| k == key).map_or(0, |(_, n)| *n)
 }
 
+/// Documents per chunk of the fact table (about 50,000 rows).
+pub(crate) const FACT_CHUNK_DOCUMENTS: usize = 500;
+
 impl Archive {
+    /// The fact table in chunks of documents, in archive order: each chunk is built when the
+    /// iterator reaches it and dropped after use, so writing the table costs one chunk of memory.
+    pub fn fact_chunks(
+        &self,
+    ) -> impl Iterator<Item = polars::prelude::PolarsResult<DataFrame>> + '_ {
+        self.documents
+            .chunks(FACT_CHUNK_DOCUMENTS)
+            .map(|chunk| frames::facts(chunk, self.fact_scale))
+    }
+
     /// Anomaly counts by severity and by rule, from the anomaly frame.
     ///
     /// # Errors
@@ -110,8 +145,12 @@ pub struct Finding {
 pub struct Archive {
     pub documents: Vec<Document>,
     pub inputs: Vec<InputRow>,
-    /// The SPEC §3 fact table.
-    pub facts: DataFrame,
+    /// Rows of the SPEC §3 fact table (every fact of every document).
+    pub fact_count: usize,
+    /// The decimal scale of the fact table's `value` (one for every chunk).
+    pub fact_scale: u32,
+    /// The facts the trends and statistics read (headline and class-sliced amounts).
+    pub series: DataFrame,
     /// One row per document, per anomaly, per input file.
     pub documents_frame: DataFrame,
     pub anomalies_frame: DataFrame,
@@ -180,8 +219,8 @@ fn path_stem(file: &str) -> String {
 /// extends the other at a separator (`D` / `D_tables`, `D_alt`). Built from a map of names and
 /// their prefixes, so an archive of 20,000 files in one folder costs a few lookups per file,
 /// not a comparison of every file with every other.
-fn companion_index(reports: &[DocumentReport]) -> Vec<Vec<usize>> {
-    let stems: Vec<String> = reports.iter().map(|r| path_stem(&r.file)).collect();
+fn companion_index(files: &[&str]) -> Vec<Vec<usize>> {
+    let stems: Vec<String> = files.iter().map(|f| path_stem(f)).collect();
     // The name up to each separator after the first character (`a/D_tables` → `a/D`).
     let prefixes = |stem: &str| -> Vec<String> {
         let file_start = stem.rfind(['/', '\\']).map_or(0, |i| i + 1);
@@ -506,7 +545,7 @@ fn passes_filters(doc: &Document, plan: &Plan) -> bool {
     department_ok && year_ok && kind_ok
 }
 
-fn input_row(report: &DocumentReport, status: InputStatus) -> InputRow {
+fn input_row(report: &DocumentReport, facts: usize, status: InputStatus) -> InputRow {
     InputRow {
         file: report.file.clone(),
         status,
@@ -514,7 +553,7 @@ fn input_row(report: &DocumentReport, status: InputStatus) -> InputRow {
         department: report.document.department.clone(),
         fiscal_year: report.document.fiscal_year,
         kind: report.document.kind,
-        facts: report.facts.len(),
+        facts,
         tables: report
             .tables
             .iter()
@@ -532,12 +571,71 @@ fn input_row(report: &DocumentReport, status: InputStatus) -> InputRow {
     }
 }
 
-/// Consolidates per-file reports (in path order) into the archive the workbook shows.
+/// Files that are parts of one disclosure (companions, see [`companion_index`]) in groups:
+/// the connected parts of the companion relation, each in path order, groups in order of
+/// their first file. [`prepare`] over each group gives what it gives over all files.
+pub fn companion_groups(files: &[&str]) -> Vec<Vec<usize>> {
+    let companions = companion_index(files);
+    let mut parent: Vec<usize> = (0..files.len()).collect();
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    for (i, others) in companions.iter().enumerate() {
+        for &j in others {
+            let (a, b) = (root(&mut parent, i), root(&mut parent, j));
+            if a != b {
+                parent[a.max(b)] = a.min(b);
+            }
+        }
+    }
+    let mut groups: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
+    for i in 0..files.len() {
+        let r = root(&mut parent, i);
+        groups.entry(r).or_default().push(i);
+    }
+    groups.into_values().collect()
+}
+
+/// The passes over the parts of one disclosure (identity filled from a companion, prose codes
+/// resolved by a companion's tables, prose checked against the companion's tables), then each
+/// report stored compact (see [`store`]). `reports` in path order: every file, or one
+/// [`companion_groups`] group at a time (what the nightly run does, so that no more than a
+/// group's full reports are held at once).
+pub fn prepare(
+    mut reports: Vec<DocumentReport>,
+    settings: &checks::RuleSettings,
+) -> Vec<StoredReport> {
+    let files: Vec<&str> = reports.iter().map(|r| r.file.as_str()).collect();
+    let companions = companion_index(&files);
+    fill_from_companions(&mut reports, &companions);
+    resolve_with_companions(&mut reports, &companions);
+    check_companion_parts(&mut reports, &companions, settings);
+    reports
+        .into_iter()
+        .map(|mut report| {
+            let unreadable = report.unreadable();
+            let facts = store::FactStore::new(&report.facts);
+            report.facts = Vec::new();
+            report.shed();
+            StoredReport {
+                report,
+                facts,
+                unreadable,
+            }
+        })
+        .collect()
+}
+
+/// Consolidates prepared reports (in path order) into the archive the workbook shows.
 ///
 /// # Errors
 /// A polars error building the frames.
 pub fn consolidate(
-    reports: Vec<DocumentReport>,
+    reports: Vec<StoredReport>,
     plan: &Plan,
 ) -> polars::prelude::PolarsResult<Archive> {
     let mut documents = Vec::new();
@@ -555,22 +653,22 @@ pub fn consolidate(
             errors: vec![format!("io: {} does not exist", missing.display())],
         });
     }
-    let mut reports = reports;
-    // Which files are parts of one disclosure: by name, so computed once for the three passes.
-    let companions = companion_index(&reports);
-    fill_from_companions(&mut reports, &companions);
-    resolve_with_companions(&mut reports, &companions);
-    check_companion_parts(&mut reports, &companions, &plan.rules);
     let mut candidates = Vec::new();
-    for mut report in reports {
-        if report.unreadable() {
-            inputs.push(input_row(&report, InputStatus::Failed));
+    for stored in reports {
+        let StoredReport {
+            mut report,
+            facts,
+            unreadable,
+        } = stored;
+        if unreadable {
+            inputs.push(input_row(&report, facts.len(), InputStatus::Failed));
             continue;
         }
         apply_manifest(&mut report, plan);
         let key = identity_key(&report, plan);
         candidates.push(Document {
             report,
+            facts,
             key,
             unit: String::new(),
             peer_group: String::new(),
@@ -587,7 +685,11 @@ pub fn consolidate(
             .cloned()
             .unwrap_or_else(|| doc.unit.clone());
         if !passes_filters(&doc, plan) {
-            inputs.push(input_row(&doc.report, InputStatus::Filtered));
+            inputs.push(input_row(
+                &doc.report,
+                doc.facts.len(),
+                InputStatus::Filtered,
+            ));
             continue;
         }
         let status = if doc.report.errors.is_empty() {
@@ -595,14 +697,16 @@ pub fn consolidate(
         } else {
             InputStatus::Partial
         };
-        inputs.push(input_row(&doc.report, status));
+        inputs.push(input_row(&doc.report, doc.facts.len(), status));
         documents.push(doc);
     }
     inputs.sort_by(|a, b| a.file.cmp(&b.file));
 
-    let facts = frames::facts(&documents)?;
-    let trends = trends::build(&facts)?;
-    let statistics = statistics::build(&facts)?;
+    let fact_count = documents.iter().map(|d| d.facts.len()).sum();
+    let fact_scale = frames::fact_scale(&documents);
+    let series = frames::series(&documents, fact_scale)?;
+    let trends = trends::build(&series)?;
+    let statistics = statistics::build(&series)?;
 
     let mut findings: Vec<Finding> = documents
         .iter()
@@ -643,7 +747,9 @@ pub fn consolidate(
     Ok(Archive {
         documents,
         inputs,
-        facts,
+        fact_count,
+        fact_scale,
+        series,
         documents_frame,
         anomalies_frame,
         inputs_frame,

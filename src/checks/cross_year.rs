@@ -8,10 +8,11 @@ use crate::model::{Aspect, Fact};
 
 pub struct CrossYearMismatch;
 
-/// The value `doc` prints for the measure of `like` (a printed change: always prose).
-fn printed_value<'a>(doc: &'a crate::analysis::Document, like: &Fact) -> Option<&'a Fact> {
+/// The value `facts` (one document's) print for the measure of `like` (a printed change:
+/// always prose).
+fn printed_value<'a>(facts: &'a [Fact], like: &Fact) -> Option<&'a Fact> {
     let key = Doc::key_with(like, Aspect::Value);
-    nearest_value(doc.report.facts.iter().filter(|f| f.key() == key), like)
+    nearest_value(facts.iter().filter(|f| f.key() == key), like)
 }
 
 impl ArchiveRule for CrossYearMismatch {
@@ -46,15 +47,16 @@ impl ArchiveRule for CrossYearMismatch {
                 continue;
             };
             pairs += 1;
-            for delta in doc
-                .report
-                .facts
-                .iter()
-                .filter(|f| f.aspect == Aspect::YoyDelta)
-            {
-                let (Some(current), Some(stated_prior)) =
-                    (printed_value(doc, delta), printed_value(prior_doc, delta))
-                else {
+            if !doc.facts.has_aspect(Aspect::YoyDelta) {
+                continue;
+            }
+            // Rebuilt from the compact store once per pair.
+            let (facts, prior_facts) = (doc.facts.facts(), prior_doc.facts.facts());
+            for delta in facts.iter().filter(|f| f.aspect == Aspect::YoyDelta) {
+                let (Some(current), Some(stated_prior)) = (
+                    printed_value(&facts, delta),
+                    printed_value(&prior_facts, delta),
+                ) else {
                     continue;
                 };
                 let (Some(c), Some(d), Some(p)) = (

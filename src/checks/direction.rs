@@ -26,7 +26,8 @@ fn comparison() -> &'static Regex {
 /// end or number and at most [`AFTER_CHARS`] characters: one pass over each line however many
 /// rates it prints (a 50 MB line must not be walked once per rate).
 fn words_after_rates<'a>(doc: &Doc<'a>) -> Vec<(&'a Fact, String)> {
-    use std::collections::{BTreeMap, HashMap};
+    use foldhash::HashMap;
+    use std::collections::BTreeMap;
     let lines: HashMap<u32, &str> = doc
         .report
         .detail
@@ -116,10 +117,8 @@ impl DocumentRule for DirectionMismatch {
         }
         // 增加 with a falling rate, 减少 with a rising one (same measure, same line). Rates are
         // indexed once by measure and place: no pairing of every change with every rate.
-        let mut rates: std::collections::HashMap<
-            (crate::model::FactKey, &crate::model::Location),
-            &Fact,
-        > = std::collections::HashMap::new();
+        let mut rates: foldhash::HashMap<(crate::model::FactKey, &crate::model::Location), &Fact> =
+            foldhash::HashMap::default();
         for p in doc
             .facts()
             .iter()
@@ -161,9 +160,9 @@ impl DocumentRule for DirectionMismatch {
         // Budgets: `2025年当年预算执行数为40万元，2026年预算安排30万元，比2025年执行数增加25%`
         // — the rate's word against the two amounts.
         // The first fact with a value of each measure, aspect and line, built once.
-        let mut on_line: std::collections::HashMap<(crate::model::FactKey, Option<u32>), &Fact> =
-            std::collections::HashMap::new();
-        let mut deltas_on_line = std::collections::HashSet::new();
+        let mut on_line: foldhash::HashMap<(crate::model::FactKey, Option<u32>), &Fact> =
+            foldhash::HashMap::default();
+        let mut deltas_on_line = foldhash::HashSet::default();
         for f in doc.facts() {
             if f.aspect == Aspect::YoyDelta {
                 deltas_on_line.insert((f.key(), f.line));
@@ -247,8 +246,8 @@ impl DocumentRule for DirectionMismatch {
             }
         }
         // 持平 for a measure with a printed change (the first change of each measure, once).
-        let mut first_change: std::collections::HashMap<crate::model::FactKey, Option<&Fact>> =
-            std::collections::HashMap::new();
+        let mut first_change: foldhash::HashMap<crate::model::FactKey, Option<&Fact>> =
+            foldhash::HashMap::default();
         for flat in doc
             .facts()
             .iter()

@@ -27,9 +27,12 @@ fn table_values(d: &Document, id: &str) -> BTreeMap<FactKey, rust_decimal::Decim
         .filter(|(_, t)| t.signature.as_deref() == Some(id))
         .map(|(i, _)| i)
         .collect();
-    d.report
-        .facts
-        .iter()
+    if indices.is_empty() {
+        return BTreeMap::new();
+    }
+    d.facts
+        .facts()
+        .into_iter()
         .filter(|f| f.table.is_some_and(|t| indices.contains(&t)))
         .filter_map(|f| f.value.map(|v| (f.key(), v)))
         .collect()
@@ -71,7 +74,7 @@ impl ArchiveRule for DuplicateDocument {
                     out.note(format!("{files} have identical content"));
                     continue;
                 }
-                if a.report.has_prose_part() && b.report.has_prose_part() {
+                if a.has_prose_part() && b.has_prose_part() {
                     let mut flag = Flag {
                         message: format!("同一部门、年度、类型有两份情况说明，内容不同：{files}"),
                         evidence: files.clone(),

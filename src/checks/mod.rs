@@ -28,7 +28,9 @@ mod text_quality;
 mod trend_outlier;
 mod units;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::HashMap;
 use std::str::FromStr;
 
 use rust_decimal::Decimal;
@@ -248,7 +250,7 @@ struct NearIndex {
 
 impl<'a> Doc<'a> {
     pub fn new(report: &'a DocumentReport, settings: &'a RuleSettings) -> Doc<'a> {
-        let mut by_key: HashMap<FactKey, Vec<usize>> = HashMap::new();
+        let mut by_key: HashMap<FactKey, Vec<usize>> = HashMap::default();
         let mut near = NearIndex::default();
         for (i, f) in report.facts.iter().enumerate() {
             let key = f.key();
@@ -495,6 +497,9 @@ fn run_rules(doc: &Doc<'_>) -> (Vec<Anomaly>, Vec<CheckStatus>) {
     let mut anomalies = Vec::new();
     let mut statuses = Vec::new();
     for rule in document_rules() {
+        if crate::guard::expired() {
+            break;
+        }
         let Some(def) = c.rule(rule.id()) else {
             continue;
         };

@@ -12,7 +12,7 @@ use crate::checks::{check_document, RuleSettings};
 use crate::cmd::{code, exit};
 use crate::extract::{read_document, DocumentReport};
 use crate::model::Kind;
-use crate::pipeline::{FailOn, Language, Overrides, Plan};
+use crate::pipeline::{FailOn, Language, Limits, Overrides, Plan};
 use crate::report::{self, RunSummary};
 
 /// Read every input of a pipeline, check it, and write the consolidated workbook with
@@ -95,13 +95,58 @@ impl Args {
     }
 }
 
-/// The per-file work: read and check one input. Pure: same file, same report.
-pub fn process(path: &Path, rules: &RuleSettings) -> DocumentReport {
+/// The per-file work: read and check one input within `limits`. Pure apart from the time
+/// budget: same file, same report, unless the file runs out of time (then it is a failed
+/// input naming the budget, and nothing it half-read is kept).
+pub fn process(path: &Path, rules: &RuleSettings, limits: &Limits) -> DocumentReport {
+    let file = path.display().to_string();
+    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    if size > limits.max_file_bytes() {
+        return crate::extract::failed_report(
+            &file,
+            "limit",
+            format!(
+                "{file}: {:.1} MB is over the file size limit ([limits] max_file_mb = {})",
+                size as f64 / 1_048_576.0,
+                limits.max_file_mb
+            ),
+        );
+    }
+    if crate::extract::is_text_path(path) {
+        if let Some((line, len)) = crate::guard::longest_line_over(path, limits.max_line_bytes()) {
+            return crate::extract::failed_report(
+                &file,
+                "limit",
+                format!(
+                    "{file}: line {line} is {:.1} KB long, over the line limit ([limits] max_line_kb = {})",
+                    len as f64 / 1024.0,
+                    limits.max_line_kb
+                ),
+            );
+        }
+    }
+    let budget = crate::guard::Budget::start(limits.time_for(size));
     let mut report = read_document(path);
     check_document(&mut report, rules);
+    if budget.was_exceeded() {
+        return crate::extract::failed_report(
+            &file,
+            "limit",
+            format!(
+                "{file}: stopped after {:.1} s, over the time budget of {:.1} s for {:.1} MB ([limits] seconds_per_mb = {}, min_seconds = {})",
+                budget.elapsed().as_secs_f64(),
+                budget.limit().as_secs_f64(),
+                size as f64 / 1_048_576.0,
+                limits.seconds_per_mb,
+                limits.min_seconds
+            ),
+        );
+    }
     // The prose lines, lists and cells served the per-document checks; consolidation reads
     // facts and tables only, so a nightly run does not hold every document's text.
     // The codes its tables print stay: a companion's prose resolves its sub-items by them.
+    // The prose lines, lists and cells served the per-document checks; the companion passes
+    // read facts, tables and the codes tables print (a companion's prose resolves by them).
     report.detail = crate::extract::Detail {
         printed_codes: std::mem::take(&mut report.detail.printed_codes),
         ..Default::default()
@@ -109,7 +154,10 @@ pub fn process(path: &Path, rules: &RuleSettings) -> DocumentReport {
     report
 }
 
-fn read_all(plan: &Plan) -> Result<Vec<DocumentReport>, String> {
+/// Reads and checks every input in parallel, a disclosure's parts (companion files) together,
+/// and keeps each report compact as soon as its disclosure is done (see
+/// [`analysis::prepare`]): the run never holds every document's full report. Path order.
+pub fn read_all(plan: &Plan) -> Result<Vec<analysis::StoredReport>, String> {
     let bar = if plan.progress {
         let bar = ProgressBar::new(plan.inputs.len() as u64);
         if let Ok(style) =
@@ -125,18 +173,37 @@ fn read_all(plan: &Plan) -> Result<Vec<DocumentReport>, String> {
         .num_threads(plan.jobs)
         .build()
         .map_err(|e| format!("cannot start {} worker threads: {e}", plan.jobs))?;
-    let reports = pool.install(|| {
-        plan.inputs
+    let files: Vec<String> = plan
+        .inputs
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    let names: Vec<&str> = files.iter().map(String::as_str).collect();
+    let groups = analysis::companion_groups(&names);
+    let prepared = pool.install(|| {
+        groups
             .par_iter()
-            .map(|path| {
-                let report = process(path, &plan.rules);
-                bar.inc(1);
-                report
+            .map(|group| {
+                let reports = group
+                    .iter()
+                    .map(|&i| {
+                        let report = process(&plan.inputs[i], &plan.rules, &plan.limits);
+                        bar.inc(1);
+                        report
+                    })
+                    .collect();
+                group
+                    .iter()
+                    .copied()
+                    .zip(analysis::prepare(reports, &plan.rules))
+                    .collect::<Vec<_>>()
             })
             .collect::<Vec<_>>()
     });
     bar.finish_and_clear();
-    Ok(reports)
+    let mut all: Vec<(usize, analysis::StoredReport)> = prepared.into_iter().flatten().collect();
+    all.sort_by_key(|(i, _)| *i);
+    Ok(all.into_iter().map(|(_, r)| r).collect())
 }
 
 pub fn run(args: Args) -> ExitCode {

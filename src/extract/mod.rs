@@ -79,6 +79,9 @@ pub struct Detail {
     pub blank_pages: Vec<u32>,
 }
 
+/// Fewer prose facts than this: a title or a table note, not the explanation (情况说明).
+pub const MIN_PROSE_FACTS: usize = 5;
+
 impl DocumentReport {
     fn empty(file: &str) -> DocumentReport {
         DocumentReport {
@@ -96,6 +99,29 @@ impl DocumentReport {
         }
     }
 
+    /// Drops what only the single-document and companion checks read — the prose lines,
+    /// lists and cells, the numbers no measure was found for, and each fact's label, quote
+    /// and share basis — keeping what consolidation reads: identity, facts with their values,
+    /// keys, printed form and place, tables, the codes tables print, anomalies, checks. A
+    /// printed change (`与上年相比增加…`) keeps its quote: CROSS_YEAR_MISMATCH quotes it.
+    pub fn shed(&mut self) {
+        for f in &mut self.facts {
+            if f.aspect != crate::model::Aspect::YoyDelta {
+                f.quote = String::new();
+                f.named_as = None;
+            }
+            f.label = String::new();
+            f.basis = None;
+            f.span = None;
+        }
+        self.facts.shrink_to_fit();
+        self.unmapped = Vec::new();
+        self.detail = Detail {
+            printed_codes: std::mem::take(&mut self.detail.printed_codes),
+            ..Default::default()
+        };
+    }
+
     /// True when nothing at all could be read from the file.
     pub fn unreadable(&self) -> bool {
         !self.errors.is_empty() && self.encoding.is_none() && self.facts.is_empty()
@@ -104,8 +130,6 @@ impl DocumentReport {
     /// True when the document carries the prose explanation (情况说明), not only tables: it
     /// states at least a few figures outside tables.
     pub fn has_prose_part(&self) -> bool {
-        /// Fewer prose facts than this: a title or a table note, not the explanation.
-        const MIN_PROSE_FACTS: usize = 5;
         self.facts.iter().filter(|f| f.table.is_none()).count() >= MIN_PROSE_FACTS
     }
 }
@@ -116,6 +140,13 @@ fn error(kind: &str, message: impl Into<String>, location: Option<String>) -> In
         message: message.into(),
         location,
     }
+}
+
+/// The report of a file that could not be read at all: one error of `kind`.
+pub fn failed_report(file: &str, kind: &str, message: String) -> DocumentReport {
+    let mut report = DocumentReport::empty(file);
+    report.errors.push(error(kind, message, None));
+    report
 }
 
 /// Reads one input file. Never fails: problems are reported in `errors`.
@@ -153,6 +184,16 @@ pub fn read_document(path: &Path) -> DocumentReport {
             report
         }
     }
+}
+
+/// True for a path `read_document` reads as text.
+pub fn is_text_path(path: &Path) -> bool {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    matches!(ext.as_str(), "txt" | "text" | "")
 }
 
 /// The file extensions `read_document` reads: parsed text, workbooks, PDFs.

@@ -36,10 +36,6 @@ pub const FILTERED_INPUTS: L = L("被筛选排除的输入", "Inputs filtered ou
 pub const DEPARTMENTS_N: L = L("部门数", "Departments");
 pub const ANOMALIES_BY_SEVERITY: L = L("异常（按严重程度）", "Anomalies by severity");
 pub const ANOMALIES_BY_RULE: L = L("异常（按规则）", "Anomalies by rule");
-pub const FACTS_IN_PARQUET: L = L(
-    "明细超过Excel行数上限，完整明细见 facts.parquet",
-    "The fact table exceeds Excel's row limit; the full table is in facts.parquet",
-);
 
 pub const DEPARTMENT: L = L("部门", "Department");
 pub const IDENTITY: L = L("部门身份", "Department identity");

@@ -39,13 +39,29 @@ fn out_err(path: &Path, e: impl ToString) -> OutputError {
 /// # Errors
 /// [`OutputError`] naming the path.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
+    write_atomic_with(path, |w| w.write_all(bytes).map_err(|e| e.to_string()))
+}
+
+/// Writes `path` through a temporary file in the same directory, the content streamed by
+/// `write` (a large output never sits whole in memory).
+///
+/// # Errors
+/// [`OutputError`] naming the path.
+pub fn write_atomic_with(
+    path: &Path,
+    write: impl FnOnce(&mut std::io::BufWriter<&std::fs::File>) -> Result<(), String>,
+) -> Result<(), OutputError> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| out_err(dir, e))?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| out_err(path, e))?;
-    tmp.write_all(bytes).map_err(|e| out_err(path, e))?;
+    let tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| out_err(path, e))?;
+    {
+        let mut w = std::io::BufWriter::new(tmp.as_file());
+        write(&mut w).map_err(|e| out_err(path, e))?;
+        w.flush().map_err(|e| out_err(path, e))?;
+    }
     // Temporary files are private; the outputs are for readers of the output directory.
     #[cfg(unix)]
     {
@@ -114,14 +130,28 @@ fn anomalies_csv(archive: &Archive) -> PolarsResult<String> {
     Ok(out)
 }
 
-fn parquet(archive: &Archive) -> Result<Vec<u8>, String> {
-    let mut df = archive.facts.clone();
-    let mut buf = Vec::new();
-    ParquetWriter::new(&mut buf)
+/// Writes the fact table to `w` chunk by chunk (one row group per chunk of documents).
+fn parquet<W: Write + Send>(archive: &Archive, w: W) -> Result<(), String> {
+    let e = |e: polars::prelude::PolarsError| e.to_string();
+    let mut chunks = archive.fact_chunks();
+    let mut first = match chunks.next() {
+        Some(c) => c.map_err(e)?,
+        // No document: the empty table with its schema.
+        None => frames::facts(&[], archive.fact_scale).map_err(e)?,
+    };
+    first.align_chunks();
+    let mut writer = ParquetWriter::new(w)
         .with_statistics(StatisticsOptions::empty())
-        .finish(&mut df)
-        .map_err(|e| e.to_string())?;
-    Ok(buf)
+        .batched(first.schema())
+        .map_err(e)?;
+    writer.write_batch(&first).map_err(e)?;
+    drop(first);
+    for chunk in chunks {
+        let mut df = chunk.map_err(e)?;
+        df.align_chunks();
+        writer.write_batch(&df).map_err(e)?;
+    }
+    writer.finish().map(|_| ()).map_err(e)
 }
 
 /// The run summary for schedulers (`run.json`).
@@ -173,7 +203,7 @@ impl RunSummary {
             pipeline: plan.pipeline.as_ref().map(|p| p.display().to_string()),
             inputs: archive.inputs.len(),
             documents: archive.documents.len(),
-            facts: archive.facts.height(),
+            facts: archive.fact_count,
             failed_inputs: archive
                 .inputs
                 .iter()
@@ -243,8 +273,7 @@ pub fn write_all(
     let book = workbook::build(archive, plan, &generated, Some(created))
         .map_err(|e| out_err(&o.workbook, e))?;
     write_atomic(&o.workbook, &book)?;
-    let pq = parquet(archive).map_err(|e| out_err(&o.parquet, e))?;
-    write_atomic(&o.parquet, &pq)?;
+    write_atomic_with(&o.parquet, |w| parquet(archive, w))?;
     let csv = anomalies_csv(archive).map_err(|e| out_err(&o.anomalies_csv, e))?;
     write_atomic(&o.anomalies_csv, csv.as_bytes())?;
     let json = serde_json::to_string_pretty(summary).map_err(|e| out_err(&o.run_json, e))? + "\n";

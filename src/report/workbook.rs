@@ -25,6 +25,8 @@ use crate::pipeline::{Language, Plan};
 
 /// Excel's last row index (1,048,576 rows).
 const EXCEL_MAX_ROW: u32 = 1_048_575;
+/// Series Excel draws in one chart.
+const EXCEL_MAX_SERIES: usize = 255;
 /// Excel's cell text limit.
 const MAX_CELL_CHARS: usize = 32_767;
 
@@ -242,7 +244,7 @@ fn overview(
         (l::INPUT_FILES, archive.inputs.len()),
         (l::DOCUMENTS, archive.documents.len()),
         (l::DEPARTMENTS_N, departments.len()),
-        (l::FACTS, archive.facts.height()),
+        (l::FACTS, archive.fact_count),
         (
             l::FAILED_INPUTS,
             count_of(&by_status, InputStatus::Failed.as_str()),
@@ -303,7 +305,7 @@ fn departments(
 ) -> Result<(), XlsxError> {
     let lang = plan.language;
     let ws = wb
-        .add_worksheet()
+        .add_worksheet_with_low_memory()
         .set_name(l::SHEET_DEPARTMENTS.get(lang))?;
     let headlines: Vec<&crate::catalog::MetricDef> = catalog().headlines().collect();
     let mut cols: Vec<(L, f64)> = vec![
@@ -351,19 +353,7 @@ fn departments(
         year(ws, r, 3, id.fiscal_year)?;
         kind(ws, r, 4, id.kind, lang)?;
         for (j, m) in headlines.iter().enumerate() {
-            let value = doc
-                .report
-                .facts
-                .iter()
-                .filter(|x| {
-                    x.metric == m.key
-                        && x.code.is_none()
-                        && x.item.is_none()
-                        && x.aspect == crate::model::Aspect::Value
-                        && x.value.is_some()
-                })
-                .min_by_key(|x| x.table.is_some())
-                .and_then(|x| x.value);
+            let value = doc.facts.stated(m.key.as_str());
             amount(ws, r, (first_metric + j) as u16, value, &f.amount)?;
         }
         let c = first_metric + headlines.len();
@@ -385,7 +375,7 @@ fn departments(
 fn trends(wb: &mut Workbook, archive: &Archive, plan: &Plan, f: &Formats) -> Result<(), XlsxError> {
     let lang = plan.language;
     let sheet = l::SHEET_TRENDS.get(lang);
-    let ws = wb.add_worksheet().set_name(sheet)?;
+    let ws = wb.add_worksheet_with_low_memory().set_name(sheet)?;
     let years = &archive.trends.years;
     let mut cols: Vec<(L, f64)> = vec![
         (l::DEPARTMENT, 36.0),
@@ -474,7 +464,8 @@ fn trends(wb: &mut Workbook, archive: &Archive, plan: &Plan, f: &Formats) -> Res
             chart
                 .title()
                 .set_name(metric_label(m.key.as_str(), lang).as_str());
-            for (row, name) in rows {
+            // Excel draws at most 255 series in a chart.
+            for (row, name) in rows.iter().take(EXCEL_MAX_SERIES) {
                 chart
                     .add_series()
                     .set_marker(ChartMarker::new().set_type(ChartMarkerType::Circle))
@@ -483,7 +474,7 @@ fn trends(wb: &mut Workbook, archive: &Archive, plan: &Plan, f: &Formats) -> Res
                     .set_values((sheet, *row, first_year as u16, *row, (after - 1) as u16));
             }
             let anchor_row = last + 2 + (slot / 2) * 16;
-            let anchor_col = if slot % 2 == 0 { 0 } else { 4 };
+            let anchor_col = if slot.is_multiple_of(2) { 0 } else { 4 };
             ws.insert_chart(anchor_row, anchor_col, &chart)?;
             slot += 1;
         }
@@ -498,7 +489,9 @@ fn anomalies(
     f: &Formats,
 ) -> Result<(), XlsxError> {
     let lang = plan.language;
-    let ws = wb.add_worksheet().set_name(l::SHEET_ANOMALIES.get(lang))?;
+    let ws = wb
+        .add_worksheet_with_low_memory()
+        .set_name(l::SHEET_ANOMALIES.get(lang))?;
     let cols = [
         (l::SEVERITY, 10.0),
         (l::RULE, 26.0),
@@ -557,7 +550,9 @@ fn statistics(
     f: &Formats,
 ) -> Result<(), XlsxError> {
     let lang = plan.language;
-    let ws = wb.add_worksheet().set_name(l::SHEET_STATISTICS.get(lang))?;
+    let ws = wb
+        .add_worksheet_with_low_memory()
+        .set_name(l::SHEET_STATISTICS.get(lang))?;
     let cols = [
         (l::YEAR, 8.0),
         (l::KIND, 8.0),
@@ -655,59 +650,86 @@ fn statistics(
     Ok(())
 }
 
-/// The fact table, streamed row by row (constant-memory mode: a nightly archive has hundreds
-/// of thousands of facts; the sheet costs a buffer, not a copy of every cell).
+/// The fact table, streamed row by row (constant-memory mode) from the archive's chunks, up to
+/// the pipeline's `fact_sheet_rows` (and Excel's row limit): an archive prints millions of
+/// facts, which facts.parquet holds; the sheet says when it stops short.
 fn facts(wb: &mut Workbook, archive: &Archive, plan: &Plan, f: &Formats) -> PolarsResult<()> {
     let lang = plan.language;
-    let df = &archive.facts;
-    let limit = (EXCEL_MAX_ROW - 2) as usize;
-    let rows = df.height().min(limit);
-    let ws = wb.add_worksheet_with_constant_memory();
+    let limit = plan.fact_sheet_rows.min((EXCEL_MAX_ROW - 2) as usize);
+    let ws = wb.add_worksheet_with_low_memory();
     ws.set_name(l::SHEET_FACTS.get(lang)).map_err(xlsx_err)?;
-    let names: Vec<String> = df
-        .get_column_names()
-        .iter()
-        .map(|n| n.to_string())
-        .collect();
     let widths = [
         18.0, 32.0, 40.0, 20.0, 8.0, 8.0, 34.0, 10.0, 30.0, 14.0, 14.0, 8.0, 18.0, 16.0, 50.0, 12.0,
     ];
-    for (c, name) in names.iter().enumerate() {
-        let c = c as u16;
-        ws.set_column_width(c, widths.get(c as usize).copied().unwrap_or(14.0))
-            .map_err(xlsx_err)?;
-        ws.write_string_with_format(0, c, name, &f.header)
-            .map_err(xlsx_err)?;
-    }
-    ws.set_freeze_panes(1, 0).map_err(xlsx_err)?;
     let value_format = Format::new().set_num_format("#,##0.00####");
-    let columns: Vec<&Column> = df.columns().iter().collect();
-    for i in 0..rows {
-        let r = (i + 1) as u32;
-        for (c, column) in columns.iter().enumerate() {
-            let c = c as u16;
-            match column.dtype() {
-                DataType::Decimal(_, _) => {
-                    amount(ws, r, c, frames::decimal_at(column, i), &value_format)
-                        .map_err(xlsx_err)?;
-                }
-                DataType::Int32 => {
-                    if let Some(v) = frames::i32_at(column, i) {
-                        ws.write_number(r, c, f64::from(v)).map_err(xlsx_err)?;
+    let mut written = 0usize;
+    let mut columns_count = 0usize;
+    for chunk in archive.fact_chunks() {
+        if written >= limit && columns_count > 0 {
+            break;
+        }
+        let df = chunk?;
+        if columns_count == 0 {
+            let names: Vec<String> = df
+                .get_column_names()
+                .iter()
+                .map(|n| n.to_string())
+                .collect();
+            for (c, name) in names.iter().enumerate() {
+                let c = c as u16;
+                ws.set_column_width(c, widths.get(c as usize).copied().unwrap_or(14.0))
+                    .map_err(xlsx_err)?;
+                ws.write_string_with_format(0, c, name, &f.header)
+                    .map_err(xlsx_err)?;
+            }
+            ws.set_freeze_panes(1, 0).map_err(xlsx_err)?;
+            columns_count = names.len();
+        }
+        let columns: Vec<&Column> = df.columns().iter().collect();
+        let rows = df.height().min(limit - written);
+        for i in 0..rows {
+            let r = (written + i + 1) as u32;
+            for (c, column) in columns.iter().enumerate() {
+                let c = c as u16;
+                match column.dtype() {
+                    DataType::Decimal(_, _) => {
+                        amount(ws, r, c, frames::decimal_at(column, i), &value_format)
+                            .map_err(xlsx_err)?;
                     }
-                }
-                _ => {
-                    if let Some(v) = frames::str_at(column, i) {
-                        text(ws, r, c, &v).map_err(xlsx_err)?;
+                    DataType::Int32 => {
+                        if let Some(v) = frames::i32_at(column, i) {
+                            ws.write_number(r, c, f64::from(v)).map_err(xlsx_err)?;
+                        }
+                    }
+                    _ => {
+                        if let Some(v) = frames::str_at(column, i) {
+                            text(ws, r, c, &v).map_err(xlsx_err)?;
+                        }
                     }
                 }
             }
         }
+        written += rows;
     }
-    ws.autofilter(0, 0, rows.max(1) as u32, (names.len().max(1) - 1) as u16)
-        .map_err(xlsx_err)?;
-    if df.height() > limit {
-        ws.write_string((rows + 1) as u32, 0, l::FACTS_IN_PARQUET.get(lang))
+    ws.autofilter(
+        0,
+        0,
+        written.max(1) as u32,
+        (columns_count.max(1) - 1) as u16,
+    )
+    .map_err(xlsx_err)?;
+    if archive.fact_count > written {
+        let note = match lang {
+            crate::pipeline::Language::Zh => format!(
+                "本表列出前 {written} 行（共 {} 行，上限 [output] fact_sheet_rows = {}）；完整明细见 facts.parquet",
+                archive.fact_count, plan.fact_sheet_rows
+            ),
+            crate::pipeline::Language::En => format!(
+                "The first {written} of {} rows ([output] fact_sheet_rows = {}); the full table is in facts.parquet",
+                archive.fact_count, plan.fact_sheet_rows
+            ),
+        };
+        ws.write_string((written + 1) as u32, 0, note)
             .map_err(xlsx_err)?;
     }
     Ok(())
@@ -719,7 +741,9 @@ fn xlsx_err(e: XlsxError) -> PolarsError {
 
 fn inputs(wb: &mut Workbook, archive: &Archive, plan: &Plan, f: &Formats) -> Result<(), XlsxError> {
     let lang = plan.language;
-    let ws = wb.add_worksheet().set_name(l::SHEET_INPUTS.get(lang))?;
+    let ws = wb
+        .add_worksheet_with_low_memory()
+        .set_name(l::SHEET_INPUTS.get(lang))?;
     let cols = [
         (l::FILE, 60.0),
         (l::STATUS, 10.0),

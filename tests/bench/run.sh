@@ -6,12 +6,14 @@
 # problems and near misses), then for each size in SIZES (documents, default 2000 10000 20000)
 # writes an archive and times `fiscal run` over it: wall seconds, CPU seconds, documents/s,
 # MB/s of input, peak resident memory, and the CPU ratio of the last two sizes (linear = their
-# size ratio, 2.0 for 10,000 → 20,000). Targets (issue 10): the largest size within
-# MAX_SECONDS (30) and MAX_RSS_MB (1500); exits 1 when one is missed.
+# size ratio, 2.0 for 10,000 → 20,000). Targets (issue 10): the largest size within MAX_CPU
+# CPU-seconds (40, user+sys) and MAX_RSS_MB (1500), and the last two sizes' CPU ratio within
+# MAX_RATIO (2.1); exits 1 when one is missed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SIZES="${SIZES:-2000 10000 20000}"
-MAX_SECONDS="${MAX_SECONDS:-30}"
+MAX_CPU="${MAX_CPU:-40}"
+MAX_RATIO="${MAX_RATIO:-2.1}"
 MAX_RSS_MB="${MAX_RSS_MB:-1500}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/fiscal-archive/target}"
 
@@ -23,7 +25,7 @@ trap 'rm -rf "$work"' EXIT
 
 printf '| documents | files | input MB | wall s | CPU s | documents/s | MB/s | peak RSS MB |\n'
 printf '|---:|---:|---:|---:|---:|---:|---:|---:|\n'
-prev_cpu=""; prev_n=""; last_wall=0; last_rss=0
+prev_cpu=""; prev_n=""; last_cpu=0; last_rss=0; ratio=""
 for n in $SIZES; do
   dir="$work/archive-$n"
   # About 9 documents per department over the years.
@@ -42,13 +44,16 @@ for n in $SIZES; do
     size_ratio=$(echo "$n / $prev_n" | bc -l)
     last_ratio=$(printf 'CPU %s → %s documents: ×%.2f (linear: ×%.2f)' "$prev_n" "$n" "$ratio" "$size_ratio")
   fi
-  prev_cpu=$cpu; prev_n=$n; last_wall=$wall; last_rss=$(( rss_kb / 1024 ))
+  prev_cpu=$cpu; prev_n=$n; last_cpu=$cpu; last_rss=$(( rss_kb / 1024 ))
   rm -rf "$dir" "$work/out-$n"
 done
 [ -n "${last_ratio:-}" ] && echo "$last_ratio"
 fail=0
-if (( $(echo "$last_wall > $MAX_SECONDS" | bc -l) )); then
-  echo "bench: FAIL ${last_wall} s > ${MAX_SECONDS} s at the largest size"; fail=1
+if (( $(echo "$last_cpu > $MAX_CPU" | bc -l) )); then
+  echo "bench: FAIL ${last_cpu} CPU s > ${MAX_CPU} s at the largest size"; fail=1
+fi
+if [ -n "$ratio" ] && (( $(echo "$ratio > $MAX_RATIO" | bc -l) )); then
+  printf 'bench: FAIL CPU ratio %.2f > %s between the last two sizes\n' "$ratio" "$MAX_RATIO"; fail=1
 fi
 if (( last_rss > MAX_RSS_MB )); then
   echo "bench: FAIL peak RSS ${last_rss} MB > ${MAX_RSS_MB} MB at the largest size"; fail=1

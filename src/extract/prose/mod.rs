@@ -21,7 +21,7 @@
 
 mod scan;
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::OnceLock;
 
 use regex::Regex;
@@ -559,7 +559,7 @@ pub fn extract(lines: &[ProseLine], identity: &Identity, codes: &CodeBook<'_>) -
         subject: None,
         subject_name: None,
         subject_fact: None,
-        value_facts: HashMap::new(),
+        value_facts: HashMap::default(),
         section_major: String::new(),
         section_minor: String::new(),
         previous_line: None,
@@ -569,6 +569,9 @@ pub fn extract(lines: &[ProseLine], identity: &Identity, codes: &CodeBook<'_>) -
         out: ProseOutput::default(),
     };
     for line in lines {
+        if crate::guard::expired() {
+            break;
+        }
         if line.text.trim().is_empty() || line.contents {
             continue;
         }

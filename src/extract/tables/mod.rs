@@ -750,6 +750,9 @@ pub fn extract(grids: &[Grid]) -> TableOutput {
     let mut out = TableOutput::default();
     let mut tables: Vec<Assembled> = Vec::new();
     for segment in segments(grids) {
+        if crate::guard::expired() {
+            break;
+        }
         let signature = match &segment.title {
             Some((s, _)) => Some((*s, "title")),
             None => signature_for_header(&segment.rows).map(|s| (s, "header")),

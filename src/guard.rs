@@ -1,0 +1,160 @@
+//! The per-file time budget. A file's work runs on one worker thread; its loops (prose lines,
+//! table segments, rules) ask [`expired`] and stop early once the file's budget is spent, so
+//! one pathological file is reported as failed instead of holding up a nightly run.
+//!
+//! The budget is thread-local and set for the duration of one file by [`Budget::start`]; code
+//! that runs outside a budget (tests, `fiscal inspect` without one) never expires.
+
+use std::cell::Cell;
+use std::time::{Duration, Instant};
+
+thread_local! {
+    static DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
+    static EXPIRED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// True once the current file's budget is spent (and from then on, for the same file).
+pub fn expired() -> bool {
+    if EXPIRED.with(Cell::get) {
+        return true;
+    }
+    let over = DEADLINE
+        .with(Cell::get)
+        .is_some_and(|d| Instant::now() >= d);
+    if over {
+        EXPIRED.with(|e| e.set(true));
+    }
+    over
+}
+
+/// The budget of the file being worked on; dropping it lifts the deadline.
+pub struct Budget {
+    started: Instant,
+    limit: Duration,
+}
+
+impl Budget {
+    /// Starts a budget of `limit` on this thread.
+    pub fn start(limit: Duration) -> Budget {
+        let started = Instant::now();
+        DEADLINE.with(|d| d.set(started.checked_add(limit)));
+        EXPIRED.with(|e| e.set(false));
+        Budget { started, limit }
+    }
+
+    /// The limit, for messages.
+    pub fn limit(&self) -> Duration {
+        self.limit
+    }
+
+    /// Time spent since the start.
+    pub fn elapsed(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    /// True when the file's work was stopped by the budget.
+    pub fn was_exceeded(&self) -> bool {
+        EXPIRED.with(Cell::get)
+    }
+}
+
+impl Drop for Budget {
+    fn drop(&mut self) {
+        DEADLINE.with(|d| d.set(None));
+        EXPIRED.with(|e| e.set(false));
+    }
+}
+
+/// The time a file of `bytes` may take: `seconds_per_mb` per MB, at least `min_seconds`.
+pub fn limit_for(bytes: u64, seconds_per_mb: f64, min_seconds: f64) -> Duration {
+    let mb = bytes as f64 / 1_048_576.0;
+    let secs = (mb * seconds_per_mb).max(min_seconds);
+    // Finite and non-negative by construction of the settings; clamp anyway.
+    Duration::try_from_secs_f64(secs).unwrap_or(Duration::from_secs(3600))
+}
+
+/// The first line of the file at `path` longer than `max` bytes: (1-based line, its length).
+/// Reads the file in blocks, so the check costs a pass over the bytes and no more memory.
+/// An unreadable file gives `None` (reading it reports why).
+pub fn longest_line_over(path: &std::path::Path, max: usize) -> Option<(usize, usize)> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).ok()?;
+    let mut buf = vec![0u8; 1 << 16];
+    let (mut line, mut len) = (1usize, 0usize);
+    loop {
+        let n = file.read(&mut buf).ok()?;
+        if n == 0 {
+            return (len > max).then_some((line, len));
+        }
+        for &b in &buf[..n] {
+            if b == b'\n' {
+                if len > max {
+                    return Some((line, len));
+                }
+                line += 1;
+                len = 0;
+            } else {
+                len += 1;
+            }
+        }
+        if len > max {
+            // Count the rest of the line for the message, without holding it.
+            loop {
+                let n = file.read(&mut buf).ok()?;
+                match buf[..n].iter().position(|&b| b == b'\n') {
+                    Some(p) => return Some((line, len + p)),
+                    None if n == 0 => return Some((line, len)),
+                    None => len += n,
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_spent_budget_stays_spent_until_dropped() {
+        assert!(!expired(), "no budget: never expires");
+        {
+            let b = Budget::start(Duration::ZERO);
+            assert!(expired());
+            assert!(b.was_exceeded());
+        }
+        assert!(!expired(), "dropping the budget lifts it");
+        let b = Budget::start(Duration::from_secs(3600));
+        assert!(!expired());
+        assert!(!b.was_exceeded());
+    }
+
+    #[test]
+    fn long_lines_are_found_with_their_number_and_length() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.txt");
+        let long = "收".repeat(1000); // 3,000 bytes
+        std::fs::write(&path, format!("title\nshort\n{long}\nend\n")).unwrap();
+        assert_eq!(
+            longest_line_over(&path, 3000),
+            None,
+            "exactly at the limit is read"
+        );
+        assert_eq!(longest_line_over(&path, 2999), Some((3, 3000)));
+        std::fs::write(&path, format!("title\n{long}")).unwrap();
+        assert_eq!(
+            longest_line_over(&path, 100),
+            Some((2, 3000)),
+            "last line without newline"
+        );
+    }
+
+    #[test]
+    fn limits_scale_with_size_above_the_floor() {
+        assert_eq!(limit_for(0, 4.0, 10.0), Duration::from_secs(10));
+        assert_eq!(
+            limit_for(50 * 1_048_576, 4.0, 10.0),
+            Duration::from_secs(200)
+        );
+    }
+}
