@@ -6,22 +6,23 @@
 use polars::prelude::*;
 use rust_decimal::Decimal;
 
+use super::store::Row;
 use super::Document;
 use crate::catalog::catalog;
-use crate::model::{Fact, Kind};
+use crate::model::Kind;
 
 /// The finest scale kept in frames (元 amounts normalized to 万元 need 6; indicators a few more).
 const MAX_SCALE: u32 = 10;
 /// Decimal precision of value columns.
 pub const PRECISION: usize = 38;
 
-fn common_scale<'a>(values: impl Iterator<Item = &'a Decimal>) -> u32 {
-    values.map(Decimal::scale).max().unwrap_or(2).min(MAX_SCALE)
+fn common_scale(values: impl Iterator<Item = Decimal>) -> u32 {
+    values.map(|v| v.scale()).max().unwrap_or(2).min(MAX_SCALE)
 }
 
 /// A nullable Decimal column from exact values, at the finest scale among them.
 pub fn decimal_column(name: &str, values: &[Option<Decimal>]) -> PolarsResult<Column> {
-    decimal_column_at(name, values, common_scale(values.iter().flatten()))
+    decimal_column_at(name, values, common_scale(values.iter().flatten().copied()))
 }
 
 /// A nullable Decimal column at `scale` (values are rounded to it; a scale at least each
@@ -110,11 +111,7 @@ fn kind_text(kind: Option<Kind>) -> Option<String> {
 /// The decimal scale of the fact table's `value`: the finest printed (capped), over every
 /// fact of the archive, so every chunk of the table has one schema.
 pub fn fact_scale(documents: &[Document]) -> u32 {
-    let scales = documents
-        .iter()
-        .flat_map(|d| d.facts.values().flatten())
-        .map(|v| v.scale());
-    scales.max().unwrap_or(2).min(MAX_SCALE)
+    common_scale(documents.iter().flat_map(|d| d.facts.values().flatten()))
 }
 
 /// The fact table of `documents` (a chunk of the archive): one row per fact, `value` at
@@ -124,12 +121,20 @@ pub fn fact_scale(documents: &[Document]) -> u32 {
 /// # Errors
 /// A polars error building the frame (never expected for well-formed documents).
 pub fn facts(documents: &[Document], scale: u32) -> PolarsResult<DataFrame> {
-    let rows: Vec<(&Document, super::store::Row<'_>)> = documents
+    let rows: Vec<FactRow<'_>> = documents
         .iter()
         .flat_map(|d| d.facts.rows().map(move |r| (d, r)))
         .collect();
-    let text = |name, f| str_column(name, &rows, f);
-    let owned = |name: &str, f: fn(&(&Document, super::store::Row<'_>)) -> String| {
+    fact_table(&rows, scale)
+}
+
+/// A fact of the table with its document.
+type FactRow<'a> = (&'a Document, Row<'a>);
+
+/// The fact table's columns (SPEC §3) for `rows`.
+fn fact_table(rows: &[FactRow<'_>], scale: u32) -> PolarsResult<DataFrame> {
+    let text = |name, f| str_column(name, rows, f);
+    let owned = |name: &str, f: fn(&FactRow<'_>) -> String| {
         StringChunked::from_iter_values(name.into(), rows.iter().map(f)).into_column()
     };
     let columns = vec![
@@ -139,7 +144,7 @@ pub fn facts(documents: &[Document], scale: u32) -> PolarsResult<DataFrame> {
         }),
         text("department_key", |(d, _)| Some(d.key.as_str())),
         text("region", |(d, _)| d.report.document.region.as_deref()),
-        year_col(&rows, |(d, _)| d.report.document.fiscal_year),
+        year_col(rows, |(d, _)| d.report.document.fiscal_year),
         text("kind", |(d, _)| d.report.document.kind.map(Kind::as_str)),
         text("metric", |(_, r)| Some(r.metric)),
         text("code", |(_, r)| r.code),
@@ -173,7 +178,7 @@ fn str_column<'a, T>(name: &str, rows: &'a [T], f: fn(&'a T) -> Option<&'a str>)
 /// True for a fact the trends and statistics read (see [`series_facts`]): a stated amount of
 /// the document's own year, without item, of a headline measure or a class-sliced one at 类
 /// level. The series frame holds only these, a few dozen per document.
-fn in_series(f: &super::store::View<'_>, headlines: &[&str]) -> bool {
+fn in_series(f: &Row<'_>, headlines: &[&str]) -> bool {
     if f.item.is_some() || f.period.is_some() || f.value.is_none() {
         return false;
     }
@@ -184,7 +189,7 @@ fn in_series(f: &super::store::View<'_>, headlines: &[&str]) -> bool {
 }
 
 /// The facts the trends and statistics read, in archive order, with the fact table's columns.
-/// Built a chunk of documents at a time, so only the selected facts are ever rebuilt at once.
+/// Built a chunk of documents at a time.
 ///
 /// # Errors
 /// As [`facts`].
@@ -194,22 +199,13 @@ pub fn series(documents: &[Document], scale: u32) -> PolarsResult<DataFrame> {
         |d: &Document| d.report.document.fiscal_year.is_some() && d.report.document.kind.is_some();
     let mut out: Option<DataFrame> = None;
     for chunk in documents.chunks(super::FACT_CHUNK_DOCUMENTS) {
-        let stored: Vec<Vec<Fact>> = chunk
+        let rows: Vec<FactRow<'_>> = chunk
             .iter()
-            .map(|d| {
-                if known(d) {
-                    d.facts.select(|f| in_series(f, &headlines))
-                } else {
-                    Vec::new()
-                }
-            })
+            .filter(|d| known(d))
+            .flat_map(|d| d.facts.rows().map(move |r| (d, r)))
+            .filter(|(_, r)| in_series(r, &headlines))
             .collect();
-        let rows: Vec<(&Document, &Fact)> = chunk
-            .iter()
-            .zip(&stored)
-            .flat_map(|(d, facts)| facts.iter().map(move |f| (d, f)))
-            .collect();
-        let frame = fact_rows(&rows, scale)?.select(SERIES_COLUMNS)?;
+        let frame = fact_table(&rows, scale)?.select(SERIES_COLUMNS)?;
         match out.as_mut() {
             Some(df) => {
                 df.vstack_mut(&frame)?;
@@ -222,7 +218,7 @@ pub fn series(documents: &[Document], scale: u32) -> PolarsResult<DataFrame> {
             df.align_chunks();
             Ok(df)
         }
-        None => fact_rows(&[], scale)?.select(SERIES_COLUMNS),
+        None => fact_table(&[], scale)?.select(SERIES_COLUMNS),
     }
 }
 
@@ -240,42 +236,6 @@ const SERIES_COLUMNS: [&str; 11] = [
     "value",
     "source",
 ];
-
-fn fact_rows(rows: &[(&Document, &Fact)], scale: u32) -> PolarsResult<DataFrame> {
-    let columns = vec![
-        text_col("doc_id", rows, |(d, _)| d.report.doc_id.clone()),
-        text_col("department", rows, |(d, _)| {
-            d.report.document.department.clone()
-        }),
-        text_col("department_key", rows, |(d, _)| Some(d.key.clone())),
-        text_col("region", rows, |(d, _)| d.report.document.region.clone()),
-        year_col(rows, |(d, _)| d.report.document.fiscal_year),
-        text_col("kind", rows, |(d, _)| kind_text(d.report.document.kind)),
-        text_col("metric", rows, |(_, f)| Some(f.metric.to_string())),
-        text_col("code", rows, |(_, f)| {
-            f.code.as_ref().map(|c| c.to_string())
-        }),
-        text_col("item", rows, |(_, f)| f.item.clone()),
-        text_col("aspect", rows, |(_, f)| Some(f.aspect.as_str().to_string())),
-        Column::new(
-            "period".into(),
-            rows.iter()
-                .map(|(_, f)| f.period)
-                .collect::<Vec<Option<i32>>>(),
-        ),
-        decimal_column_at(
-            "value",
-            &rows.iter().map(|(_, f)| f.value).collect::<Vec<_>>(),
-            scale,
-        )?,
-        text_col("unit", rows, |(_, f)| Some(f.unit.as_str().to_string())),
-        text_col("raw", rows, |(_, f)| Some(f.raw.clone())),
-        text_col("source", rows, |(_, f)| Some(f.source.to_string())),
-        text_col("file", rows, |(d, _)| Some(d.report.file.clone())),
-        text_col("location", rows, |(_, f)| Some(f.location.to_string())),
-    ];
-    DataFrame::new(rows.len(), columns)
-}
 
 /// One row per document: identity, counts.
 ///

@@ -620,7 +620,6 @@ pub fn prepare(
             let unreadable = report.unreadable();
             let facts = store::FactStore::new(&report.facts);
             report.facts = Vec::new();
-            report.shed();
             StoredReport {
                 report,
                 facts,

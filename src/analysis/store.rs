@@ -46,16 +46,6 @@ struct Record {
     printed_unit: Unit,
 }
 
-/// A stored fact's key and value, borrowed.
-pub struct View<'a> {
-    pub metric: &'a str,
-    pub code: Option<&'a str>,
-    pub item: Option<&'a str>,
-    pub aspect: Aspect,
-    pub period: Option<i32>,
-    pub value: Option<Decimal>,
-}
-
 /// A stored fact's columns of the fact table, borrowed (what [`crate::analysis::frames`]
 /// writes without rebuilding a [`Fact`]).
 pub struct Row<'a> {
@@ -193,7 +183,7 @@ impl FactStore {
 
     /// Every fact's table columns, in order (no strings built).
     pub fn rows(&self) -> impl Iterator<Item = Row<'_>> + '_ {
-        self.records.iter().map(|r| Row {
+        self.records.iter().map(move |r| Row {
             metric: self.text(r.metric).unwrap_or_default(),
             code: self.text(r.code),
             item: self.text(r.item),
@@ -279,38 +269,9 @@ impl FactStore {
             .and_then(|r| r.value)
     }
 
-    /// True when some fact's key and value satisfy `test` (no strings built).
-    pub fn any(&self, test: impl Fn(&View<'_>) -> bool) -> bool {
-        self.records.iter().any(|r| test(&self.view(r)))
-    }
-
-    fn view(&self, r: &Record) -> View<'_> {
-        View {
-            metric: self.text(r.metric).unwrap_or_default(),
-            code: self.text(r.code),
-            item: self.text(r.item),
-            aspect: r.aspect,
-            period: r.period,
-            value: r.value,
-        }
-    }
-
-    /// The facts `keep` selects by their key and value (read without building strings), rebuilt.
-    pub fn select(&self, keep: impl Fn(&View<'_>) -> bool) -> Vec<Fact> {
-        self.records
-            .iter()
-            .filter(|r| keep(&self.view(r)))
-            .map(|r| self.fact(r))
-            .collect()
-    }
-
-    /// The facts of `aspect`, rebuilt.
-    pub fn facts_of(&self, aspect: Aspect) -> Vec<Fact> {
-        self.records
-            .iter()
-            .filter(|r| r.aspect == aspect)
-            .map(|r| self.fact(r))
-            .collect()
+    /// True when some fact's columns satisfy `test` (no strings built).
+    pub fn any(&self, test: impl Fn(&Row<'_>) -> bool) -> bool {
+        self.rows().any(|r| test(&r))
     }
 }
 
@@ -343,6 +304,9 @@ mod tests {
             }
         }
         assert!(store.has_aspect(Aspect::YoyDelta));
-        assert_eq!(store.facts_of(Aspect::YoyDelta).len(), 1);
+        assert!(store.any(|r| r.aspect == Aspect::YoyDelta && r.table_name.is_none()));
+        let rows: Vec<String> = store.rows().map(|r| r.location_text()).collect();
+        let printed: Vec<String> = facts.iter().map(|f| f.location.to_string()).collect();
+        assert_eq!(rows, printed);
     }
 }

@@ -145,12 +145,8 @@ pub fn process(path: &Path, rules: &RuleSettings, limits: &Limits) -> DocumentRe
     // The prose lines, lists and cells served the per-document checks; consolidation reads
     // facts and tables only, so a nightly run does not hold every document's text.
     // The codes its tables print stay: a companion's prose resolves its sub-items by them.
-    // The prose lines, lists and cells served the per-document checks; the companion passes
-    // read facts, tables and the codes tables print (a companion's prose resolves by them).
-    report.detail = crate::extract::Detail {
-        printed_codes: std::mem::take(&mut report.detail.printed_codes),
-        ..Default::default()
-    };
+    // The text served the per-document checks; a nightly run does not hold every document's.
+    report.shed();
     report
 }
 

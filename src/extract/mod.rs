@@ -99,22 +99,10 @@ impl DocumentReport {
         }
     }
 
-    /// Drops what only the single-document and companion checks read — the prose lines,
-    /// lists and cells, the numbers no measure was found for, and each fact's label, quote
-    /// and share basis — keeping what consolidation reads: identity, facts with their values,
-    /// keys, printed form and place, tables, the codes tables print, anomalies, checks. A
-    /// printed change (`与上年相比增加…`) keeps its quote: CROSS_YEAR_MISMATCH quotes it.
+    /// Drops what only the single-document checks read — the prose lines, lists and cells,
+    /// and the numbers no measure was found for — keeping the facts, tables and the codes the
+    /// tables print (a companion's prose resolves its sub-items by them).
     pub fn shed(&mut self) {
-        for f in &mut self.facts {
-            if f.aspect != crate::model::Aspect::YoyDelta {
-                f.quote = String::new();
-                f.named_as = None;
-            }
-            f.label = String::new();
-            f.basis = None;
-            f.span = None;
-        }
-        self.facts.shrink_to_fit();
         self.unmapped = Vec::new();
         self.detail = Detail {
             printed_codes: std::mem::take(&mut self.detail.printed_codes),
