@@ -9,7 +9,7 @@
 
 use std::io::Cursor;
 
-use calamine::{open_workbook_auto_from_rs, Data, Dimensions, Reader, Sheets};
+use calamine::{open_workbook_auto_from_rs, Data, DataRef, Dimensions, Range, Reader, Sheets};
 
 use crate::ingest::grid::{Cell, Grid, Row};
 use crate::ingest::text::ProseLine;
@@ -221,10 +221,14 @@ pub fn read(bytes: &[u8]) -> Result<SheetDocument, SheetError> {
     let mut doc = SheetDocument::default();
     let mut ordinal = 0u32;
     for name in book.sheet_names() {
-        let range = match book.worksheet_range(&name) {
+        let range = match &mut book {
+            Sheets::Xlsx(x) => xlsx_range(x, &name),
+            other => other.worksheet_range(&name).map_err(|e| e.to_string()),
+        };
+        let range = match range {
             Ok(r) => r,
             Err(e) => {
-                doc.problems.push((name.clone(), e.to_string()));
+                doc.problems.push((name.clone(), e));
                 continue;
             }
         };
@@ -325,9 +329,87 @@ pub fn read(bytes: &[u8]) -> Result<SheetDocument, SheetError> {
     Ok(doc)
 }
 
+/// Cells a sheet may span (rows × columns from its first to its last filled cell). A
+/// disclosure's table spans thousands; calamine builds a dense grid over the span, so a sheet
+/// with cells at A1 and XFD1048576 (17 billion cells) would exhaust memory before anything is
+/// read. 4 million cells is a grid of about 130 MB.
+const MAX_SHEET_CELLS: u64 = 4_000_000;
+
+/// An xlsx sheet's filled cells as a range, as calamine's `worksheet_range` gives it, but with
+/// the span checked before the dense grid is allocated.
+fn xlsx_range<RS: std::io::Read + std::io::Seek>(
+    book: &mut calamine::Xlsx<RS>,
+    name: &str,
+) -> Result<Range<Data>, String> {
+    let mut reader = match book.worksheet_cells_reader(name) {
+        Ok(r) => r,
+        // A chart sheet: nothing to read, as calamine's own range says.
+        Err(calamine::XlsxError::NotAWorksheet(_)) => return Ok(Range::default()),
+        Err(e) => return Err(e.to_string()),
+    };
+    let mut cells = Vec::new();
+    let (mut top, mut bottom, mut left, mut right) = (u32::MAX, 0u32, u32::MAX, 0u32);
+    while let Some(cell) = reader.next_cell().map_err(|e| e.to_string())? {
+        if matches!(cell.get_value(), DataRef::Empty) {
+            continue;
+        }
+        let (r, c) = cell.get_position();
+        (top, bottom, left, right) = (top.min(r), bottom.max(r), left.min(c), right.max(c));
+        cells.push(calamine::Cell::new(
+            (r, c),
+            Data::from(cell.get_value().clone()),
+        ));
+    }
+    if !cells.is_empty() {
+        let rows = u64::from(bottom - top) + 1;
+        let columns = u64::from(right - left) + 1;
+        if rows * columns > MAX_SHEET_CELLS {
+            return Err(format!(
+                "spans {rows} rows × {columns} columns ({} to {}) with {} filled cells: over the limit of {MAX_SHEET_CELLS} cells a sheet may span; not read",
+                a1(top, left),
+                a1(bottom, right),
+                cells.len()
+            ));
+        }
+    }
+    Ok(Range::from_sparse(cells))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An xlsx with one sheet of `cells` (row, column, text), and a second sheet with a table.
+    fn workbook(cells: &[(u32, u16, &str)]) -> Vec<u8> {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        for (r, c, t) in cells {
+            ws.write_string(*r, *c, *t).unwrap();
+        }
+        let ok = wb.add_worksheet();
+        ok.write_string(0, 0, "项目").unwrap();
+        ok.write_number(0, 1, 472.39).unwrap();
+        wb.save_to_buffer().unwrap()
+    }
+
+    #[test]
+    fn a_sheet_spanning_billions_of_cells_is_refused_before_its_grid_is_built() {
+        // Two cells at opposite corners: a dense grid of 17 billion cells.
+        let doc = read(&workbook(&[(0, 0, "a"), (1_048_575, 16_383, "b")])).unwrap();
+        assert_eq!(doc.problems.len(), 1, "{:?}", doc.problems);
+        assert!(
+            doc.problems[0]
+                .1
+                .contains("spans 1048576 rows × 16384 columns (A1 to XFD1048576)"),
+            "{:?}",
+            doc.problems
+        );
+        assert_eq!(doc.grids.len(), 1, "the other sheet is still read");
+        // Near miss: a long, narrow sheet within the limit is read whole.
+        let doc = read(&workbook(&[(0, 0, "a"), (99_999, 25, "b")])).unwrap();
+        assert!(doc.problems.is_empty(), "{:?}", doc.problems);
+        assert_eq!(doc.grids.len(), 2);
+    }
 
     #[test]
     fn a1_references() {
