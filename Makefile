@@ -14,13 +14,15 @@ all: test
 
 # Reproducible reports: the workbook's creation time is the last commit's time (0 outside git),
 # so the same commit gives byte-identical outputs. Override: make report SOURCE_DATE_EPOCH=…
+# Given to the run only, not exported to cargo: the `cc` crate's build scripts (zstd under
+# polars' Parquet, mimalloc) rerun when SOURCE_DATE_EPOCH changes, so exporting a per-commit
+# value rebuilt ~29 crates, polars among them, on every commit's `make test`.
 SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
-export SOURCE_DATE_EPOCH
 
 ## report: run pipelines/report.toml over sample_data/ → out/report.xlsx, facts.parquet, anomalies.csv, run.json
 report: toolchain
 	$(CARGO) build --locked --bin fiscal
-	$(FISCAL) run --pipeline pipelines/report.toml --out $(OUT)
+	SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) $(FISCAL) run --pipeline pipelines/report.toml --out $(OUT)
 
 ## test: unit and integration tests, including the gold acceptance tests
 test: toolchain
