@@ -39,7 +39,11 @@ impl CodeEntry {
     }
     /// The matching name, if `text` is one of this code's names (any year).
     pub fn matching_name(&self, text: &str) -> Option<&CodeName> {
-        let key = match_key(text);
+        self.name_with_key(&match_key(text))
+    }
+
+    /// The name whose [`match_key`] is `key`.
+    fn name_with_key(&self, key: &str) -> Option<&CodeName> {
         self.names.iter().find(|n| n.key == key)
     }
 }
@@ -70,19 +74,21 @@ impl CodeTable {
 
     /// Codes of the given length whose name (any year) matches `text`, in code order.
     pub fn named(&self, text: &str, len: usize) -> Vec<&CodeEntry> {
+        let key = match_key(text);
         self.entries
             .values()
-            .filter(|e| e.code.as_str().len() == len && e.matching_name(text).is_some())
+            .filter(|e| e.code.as_str().len() == len && e.name_with_key(&key).is_some())
             .collect()
     }
 
     /// Descendants of `parent` (any depth) whose name matches `text`.
     pub fn descendants_named(&self, parent: &Code, text: &str) -> Vec<&CodeEntry> {
+        let key = match_key(text);
         self.entries
             .range(parent.as_str().to_string()..)
             .take_while(|(k, _)| k.starts_with(parent.as_str()))
             .map(|(_, e)| e)
-            .filter(|e| e.code.is_descendant_of(parent) && e.matching_name(text).is_some())
+            .filter(|e| e.code.is_descendant_of(parent) && e.name_with_key(&key).is_some())
             .collect()
     }
 
@@ -95,10 +101,11 @@ impl CodeTable {
                 code: code.clone(),
                 names: Vec::new(),
             });
-        if entry.matching_name(name).is_none() {
+        let key = match_key(name);
+        if entry.name_with_key(&key).is_none() {
             entry.names.push(CodeName {
                 name: name.to_string(),
-                key: match_key(name),
+                key,
                 since: None,
                 until: None,
             });

@@ -7,7 +7,6 @@
 
 use super::{Doc, DocumentRule, Findings, Flag};
 use crate::extract::tables::title_signature;
-use crate::ingest::normalize;
 use crate::model::Location;
 
 pub struct MissingSection;
@@ -41,7 +40,7 @@ impl DocumentRule for MissingSection {
             .filter_map(|id| crate::catalog::catalog().tables.iter().find(|s| s.id == id))
             .find_map(|s| s.sections.as_ref().map(|v| (s.name.as_str(), v)));
         if doc.report.has_prose_part() {
-            let text: String = lines.iter().map(|l| normalize::name_key(&l.text)).collect();
+            let text: String = lines.iter().map(|l| l.key()).collect();
             for (what, words) in REQUIRED {
                 if let Some((table, sections)) = template {
                     if !sections.iter().any(|s| s == what) {
@@ -77,7 +76,7 @@ impl DocumentRule for MissingSection {
             .iter()
             .filter(|l| numbered(&l.text))
             .filter_map(|l| {
-                let key = normalize::name_key(&l.text);
+                let key = l.key();
                 title_signature(&key)
                     .map(|s| (s.id.as_str(), l.location.clone(), l.raw.trim().to_string()))
             })

@@ -242,14 +242,14 @@ impl DocumentRule for TextCopy {
     fn check(&self, doc: &Doc<'_>, out: &mut Findings) {
         /// Shorter statements (headings, boilerplate like 决算数等于预算数。) repeat by design.
         const MIN_CHARS: usize = 40;
-        let mut seen: HashMap<String, &ProseLine> = HashMap::new();
+        let mut seen: HashMap<&str, &ProseLine> = HashMap::new();
         for line in statements(doc) {
-            let key = normalize::name_key(&line.text);
+            let key = line.key();
             if key.chars().count() < MIN_CHARS {
                 continue;
             }
             out.checked += 1;
-            match seen.get(&key) {
+            match seen.get(key) {
                 Some(first) => out.flag(Flag {
                     message: format!("同一段文字重复出现（首次见{}）", first.location),
                     evidence: line.raw.chars().take(40).collect(),
@@ -339,7 +339,7 @@ fn section<'a>(lines: &[&'a ProseLine], words: &[&str]) -> Vec<&'a ProseLine> {
     let mut inside = false;
     for l in lines {
         if heading(l) {
-            let key = normalize::name_key(&l.text);
+            let key = l.key();
             inside = words.iter().all(|w| key.contains(w));
             if inside {
                 out.push(*l);
@@ -416,7 +416,7 @@ fn three_public_parts(lines: &[&ProseLine], out: &mut Findings) {
     let heading = section
         .iter()
         .rev()
-        .find(|l| normalize::name_key(&l.text).contains("三公") && l.text.chars().count() <= 40)
+        .find(|l| l.key().contains("三公") && l.text.chars().count() <= 40)
         .or(section.first());
     if let (false, Some(first)) = (missing.is_empty(), heading) {
         out.flag(Flag {
@@ -508,7 +508,7 @@ fn annual_budget(lines: &[&ProseLine], year: i32, out: &mut Findings) {
     ];
     let mut i = 0;
     while i < lines.len() {
-        let key = normalize::name_key(&lines[i].text);
+        let key = lines[i].key();
         if !(key.ends_with("年度预算安排") && key.chars().count() <= 12) {
             i += 1;
             continue;

@@ -130,7 +130,11 @@ fn department_candidates(lines: &[ProseLine], grids: &[Grid]) -> Vec<String> {
         })
         .filter(|c| !c.merged && !c.is_empty())
         .map(|c| c.text.as_str());
+    // Each pattern is tried only on texts holding its fixed words (most lines hold none).
     for text in lines.iter().map(|l| l.text.as_str()).chain(cells) {
+        if !text.contains([':', '：']) {
+            continue;
+        }
         if let Some(c) = meta.captures(text) {
             let name = meta_name(&c[2]);
             match &c[1] {
@@ -149,13 +153,17 @@ fn department_candidates(lines: &[ProseLine], grids: &[Grid]) -> Vec<String> {
         &PART_PREFIX,
         r"^\s*(?:第[一二三四五六七八九十]+部分\s*|纳入)",
     );
-    for line in lines.iter().take(TITLE_LINES) {
+    for line in lines
+        .iter()
+        .take(TITLE_LINES)
+        .filter(|l| l.text.contains('算'))
+    {
         let text = part_prefix.replace(&line.text, "");
         if let Some(c) = title.captures(&text) {
             out.push(clean(&c[1]));
         }
     }
-    for line in lines {
+    for line in lines.iter().filter(|l| l.text.contains("概况")) {
         if let Some(c) = part.captures(&line.text) {
             out.push(clean(&c[1]));
         }
@@ -164,7 +172,7 @@ fn department_candidates(lines: &[ProseLine], grids: &[Grid]) -> Vec<String> {
     if let Some(first) = lines.iter().find(|l| !l.text.trim().is_empty()) {
         out.push(clean(&first.text));
     }
-    for line in lines {
+    for line in lines.iter().filter(|l| l.text.contains('算')) {
         if let Some(c) = title.captures(&line.text) {
             out.push(clean(&c[1]));
         }
@@ -213,6 +221,9 @@ fn other_names(lines: &[ProseLine], grids: &[Grid], name: &str) -> Vec<String> {
         .filter(|c| !c.merged && !c.is_empty())
         .map(|c| c.text.as_str());
     for text in cells.chain(lines.iter().map(|l| l.text.as_str())) {
+        if !text.contains([':', '：']) {
+            continue;
+        }
         if let Some(c) = label.captures(text) {
             add(meta_name(&c[1]));
         }
@@ -223,7 +234,11 @@ fn other_names(lines: &[ProseLine], grids: &[Grid], name: &str) -> Vec<String> {
         let k = normalize::name_key(n);
         !k.is_empty() && (key.ends_with(&k) || k.ends_with(&key))
     };
+    const RENAME_WORDS: [&str; 5] = ["更名", "改名", "调整为", "整合为", "组建为"];
     for line in lines {
+        if !line.text.contains('原') && !RENAME_WORDS.iter().any(|w| line.text.contains(w)) {
+            continue;
+        }
         for c in renamed.captures_iter(&line.text) {
             if own_tail(&c[2]) {
                 add(clean(&c[1]));
@@ -264,6 +279,10 @@ fn year_and_kind<'a>(
     let mut years: BTreeMap<i32, u32> = BTreeMap::new();
     let (mut finals, mut budgets) = (0usize, 0usize);
     for text in texts {
+        // Every pattern names 预算 or 决算, or a year cell's 年.
+        if !text.contains(['算', '年']) {
+            continue;
+        }
         for (pattern, weight) in [(strong, 3), (title, 2), (weak, 1)] {
             for c in pattern.captures_iter(text) {
                 // `比2025年预算增加…` compares with another year's budget: no vote.

@@ -786,6 +786,7 @@ fn statements(lines: &[PageLine], shapes: &[Shape], prose: &[usize]) -> Vec<Pros
                 }
                 last.raw.push_str(piece);
                 last.text.push_str(&normalize::fold(piece));
+                last.text_changed();
                 last.breaks.push((start_at, line.location()));
                 previous = Some(i);
                 continue;

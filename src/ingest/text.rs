@@ -24,6 +24,26 @@ pub struct ProseLine {
     /// A line of the table of contents: read by checks (a year left out of a title), never
     /// for facts or sections.
     pub contents: bool,
+    /// [`ProseLine::key`], made once: the reader and several checks compare names in every
+    /// line.
+    key: KeyCache,
+}
+
+/// The cached [`normalize::name_key`] of a line's text. It is derived data: equal and printed
+/// the same whether made yet or not.
+#[derive(Clone, Default)]
+struct KeyCache(std::sync::OnceLock<String>);
+
+impl PartialEq for KeyCache {
+    fn eq(&self, _: &KeyCache) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for KeyCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("_")
+    }
 }
 
 impl ProseLine {
@@ -36,7 +56,19 @@ impl ProseLine {
             text: normalize::fold(raw),
             breaks: Vec::new(),
             contents: false,
+            key: KeyCache::default(),
         }
+    }
+
+    /// The line's [`normalize::name_key`] (folded, without spaces or quotes), made on first
+    /// use. `text` must not change after that (lines are built, then read).
+    pub fn key(&self) -> &str {
+        self.key.0.get_or_init(|| normalize::name_key(&self.text))
+    }
+
+    /// Call after changing `text` (a statement continued on the next printed line).
+    pub fn text_changed(&mut self) {
+        self.key.0.take();
     }
 
     /// Where the character at `index` was printed.

@@ -308,6 +308,11 @@ struct Line {
     sentence: Vec<u32>,
     marker: Marker,
     marker_end: usize,
+    /// `folded` and `raw` as strings, and the byte offset of each char of them in `text`
+    /// (one more entry: the length), so a span is sliced, not collected again.
+    text: String,
+    raw_text: String,
+    byte_at: Vec<usize>,
 }
 
 impl Line {
@@ -369,6 +374,9 @@ impl Line {
             }
         }
         let text: String = folded.iter().collect();
+        let raw_text: String = raw.iter().collect();
+        let mut byte_at: Vec<usize> = text.char_indices().map(|(b, _)| b).collect();
+        byte_at.push(text.len());
         let (marker, marker_end) = marker(&text);
         Line {
             number: line.number,
@@ -384,6 +392,9 @@ impl Line {
             sentence,
             marker,
             marker_end,
+            text,
+            raw_text,
+            byte_at,
         }
     }
 
@@ -404,8 +415,14 @@ impl Line {
         }
     }
 
-    fn text(&self, from: usize, to: usize) -> String {
-        self.folded[from..to].iter().collect()
+    fn text(&self, from: usize, to: usize) -> &str {
+        let at = |i: usize| self.byte_at.get(i).copied().unwrap_or(self.text.len());
+        self.text.get(at(from)..at(to.max(from))).unwrap_or("")
+    }
+
+    /// The char index of byte offset `byte` of `text`.
+    fn char_at_byte(&self, byte: usize) -> usize {
+        self.byte_at.partition_point(|&b| b < byte)
     }
 
     /// The printed index of char `index` (one past the end maps past the last char).
@@ -656,13 +673,13 @@ impl Reader<'_> {
             self.subject_name = Some(name);
             self.subject_fact = None;
         }
-        let text: String = line.folded.iter().collect();
-        let raw: String = line.raw.iter().collect();
-        let mut events: Vec<Event> = mentions(&text, &raw)
+        let text = line.text.as_str();
+        let raw = line.raw_text.as_str();
+        let mut events: Vec<Event> = mentions(text, raw)
             .into_iter()
             .map(Event::Mention)
             .collect();
-        let char_of = |byte: usize| text[..byte].chars().count();
+        let char_of = |byte: usize| line.char_at_byte(byte);
         for m in connector_regex().find_iter(&text) {
             events.push(Event::Connector {
                 start: char_of(m.start()),
@@ -739,7 +756,7 @@ impl Reader<'_> {
         self.out.lists.push(ListGroup {
             parent: parent_fact,
             children: Vec::new(),
-            connector: line.text(start, end),
+            connector: line.text(start, end).to_string(),
             detached,
         });
         let at_line_end = line.folded[end..]
