@@ -90,7 +90,7 @@ impl DocumentRule for SumMismatch {
     }
 
     fn check(&self, doc: &Doc<'_>, out: &mut Findings) {
-        all_sums(doc, out);
+        sums_of(doc, out);
         out.flags.retain(|f| !f.hint);
     }
 }
@@ -106,11 +106,25 @@ impl DocumentRule for RoundingDifference {
     }
 
     fn check(&self, doc: &Doc<'_>, out: &mut Findings) {
-        all_sums(doc, out);
+        sums_of(doc, out);
         out.flags.retain(|f| f.hint);
         for f in &mut out.flags {
             f.hint = false;
         }
+    }
+}
+
+/// [`all_sums`] into `out`, worked out once per document.
+fn sums_of(doc: &Doc<'_>, out: &mut Findings) {
+    let all = doc.sums.get_or_init(|| {
+        let mut all = Findings::default();
+        all_sums(doc, &mut all);
+        all
+    });
+    out.flags.extend(all.flags.iter().cloned());
+    out.checked += all.checked;
+    for note in &all.notes {
+        out.note(note.clone());
     }
 }
 

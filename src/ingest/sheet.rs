@@ -221,11 +221,18 @@ pub fn read(bytes: &[u8]) -> Result<SheetDocument, SheetError> {
     let mut doc = SheetDocument::default();
     let mut ordinal = 0u32;
     for name in book.sheet_names() {
-        let range = match &mut book {
+        let sheet = match &mut book {
             Sheets::Xlsx(x) => xlsx_range(x, &name),
-            other => other.worksheet_range(&name).map_err(|e| e.to_string()),
+            other => other
+                .worksheet_range(&name)
+                .map(SheetCells::from)
+                .map_err(|e| e.to_string()),
         };
-        let range = match range {
+        let SheetCells {
+            range,
+            formats,
+            style_of,
+        } = match sheet {
             Ok(r) => r,
             Err(e) => {
                 doc.problems.push((name.clone(), e));
@@ -236,19 +243,8 @@ pub fn read(bytes: &[u8]) -> Result<SheetDocument, SheetError> {
             continue;
         };
         let merges = merged_regions(&mut book, &name);
-        // Number formats (xlsx only: the other readers do not expose them).
-        let styles = match &mut book {
-            Sheets::Xlsx(x) => x.worksheet_style(&name).ok(),
-            _ => None,
-        };
-        let format_of = |r: u32, c: u32| -> Option<&str> {
-            styles
-                .as_ref()?
-                .get((r, c))?
-                .number_format
-                .as_ref()
-                .map(|f| f.format_code.as_str())
-        };
+        let format_of =
+            |r: u32, c: u32| -> Option<&str> { formats.get(*style_of.get(&(r, c))?)?.as_deref() };
         let location = |r: u32, c: u32| Location::Cell {
             sheet: name.clone(),
             cell: a1(r, c),
@@ -335,26 +331,55 @@ pub fn read(bytes: &[u8]) -> Result<SheetDocument, SheetError> {
 /// read. 4 million cells is a grid of about 130 MB.
 const MAX_SHEET_CELLS: u64 = 4_000_000;
 
+/// A sheet's cells, and (xlsx only: the other readers do not expose them) the number format
+/// of each filled cell: its style id (`style_of`) into the workbook's format codes (`formats`).
+struct SheetCells {
+    range: Range<Data>,
+    formats: Vec<Option<String>>,
+    style_of: foldhash::HashMap<(u32, u32), usize>,
+}
+
+impl From<Range<Data>> for SheetCells {
+    fn from(range: Range<Data>) -> SheetCells {
+        SheetCells {
+            range,
+            formats: Vec::new(),
+            style_of: foldhash::HashMap::default(),
+        }
+    }
+}
+
 /// An xlsx sheet's filled cells as a range, as calamine's `worksheet_range` gives it, but with
-/// the span checked before the dense grid is allocated.
+/// the span checked before the dense grid is allocated, and each cell's style read in the same
+/// pass over the sheet (calamine's `worksheet_style` reads the sheet again).
 fn xlsx_range<RS: std::io::Read + std::io::Seek>(
     book: &mut calamine::Xlsx<RS>,
     name: &str,
-) -> Result<Range<Data>, String> {
+) -> Result<SheetCells, String> {
     let mut reader = match book.worksheet_cells_reader(name) {
         Ok(r) => r,
         // A chart sheet: nothing to read, as calamine's own range says.
-        Err(calamine::XlsxError::NotAWorksheet(_)) => return Ok(Range::default()),
+        Err(calamine::XlsxError::NotAWorksheet(_)) => return Ok(Range::default().into()),
         Err(e) => return Err(e.to_string()),
     };
+    let formats: Vec<Option<String>> = reader
+        .styles()
+        .iter()
+        .map(|s| s.number_format.as_ref().map(|f| f.format_code.clone()))
+        .collect();
+    let mut style_of = foldhash::HashMap::default();
     let mut cells = Vec::new();
     let (mut top, mut bottom, mut left, mut right) = (u32::MAX, 0u32, u32::MAX, 0u32);
-    while let Some(cell) = reader.next_cell().map_err(|e| e.to_string())? {
+    while let Some((cell, style)) = reader
+        .next_cell_with_style_id()
+        .map_err(|e| e.to_string())?
+    {
         if matches!(cell.get_value(), DataRef::Empty) {
             continue;
         }
         let (r, c) = cell.get_position();
         (top, bottom, left, right) = (top.min(r), bottom.max(r), left.min(c), right.max(c));
+        style_of.insert((r, c), style);
         cells.push(calamine::Cell::new(
             (r, c),
             Data::from(cell.get_value().clone()),
@@ -372,7 +397,11 @@ fn xlsx_range<RS: std::io::Read + std::io::Seek>(
             ));
         }
     }
-    Ok(Range::from_sparse(cells))
+    Ok(SheetCells {
+        range: Range::from_sparse(cells),
+        formats,
+        style_of,
+    })
 }
 
 #[cfg(test)]
