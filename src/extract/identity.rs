@@ -156,7 +156,7 @@ fn department_candidates(lines: &[ProseLine], grids: &[Grid]) -> Vec<String> {
     for line in lines
         .iter()
         .take(TITLE_LINES)
-        .filter(|l| l.text.contains('算'))
+        .filter(|l| l.text.contains('算') && has_year(&l.text))
     {
         let text = part_prefix.replace(&line.text, "");
         if let Some(c) = title.captures(&text) {
@@ -172,7 +172,10 @@ fn department_candidates(lines: &[ProseLine], grids: &[Grid]) -> Vec<String> {
     if let Some(first) = lines.iter().find(|l| !l.text.trim().is_empty()) {
         out.push(clean(&first.text));
     }
-    for line in lines.iter().filter(|l| l.text.contains('算')) {
+    for line in lines
+        .iter()
+        .filter(|l| l.text.contains('算') && has_year(&l.text))
+    {
         if let Some(c) = title.captures(&line.text) {
             out.push(clean(&c[1]));
         }
@@ -279,8 +282,12 @@ fn year_and_kind<'a>(
     let mut years: BTreeMap<i32, u32> = BTreeMap::new();
     let (mut finals, mut budgets) = (0usize, 0usize);
     for text in texts {
-        // Every pattern names 预算 or 决算, or a year cell's 年.
-        if !text.contains(['算', '年']) {
+        if text.contains('算') {
+            finals += text.matches("决算").count();
+            budgets += text.matches("预算").count();
+        }
+        // Every pattern reads a year before 年.
+        if !has_year(text) {
             continue;
         }
         for (pattern, weight) in [(strong, 3), (title, 2), (weak, 1)] {
@@ -302,8 +309,6 @@ fn year_and_kind<'a>(
         if let Some(c) = year_cell.captures(text) {
             *years.entry(c[1].parse().unwrap_or(0)).or_default() += 1;
         }
-        finals += text.matches("决算").count();
-        budgets += text.matches("预算").count();
     }
     if let Some(((year, kind), _)) = votes
         .iter()
@@ -325,6 +330,17 @@ fn year_and_kind<'a>(
         _ => Some(Kind::Budget),
     };
     (year, kind)
+}
+
+/// Whether `text` prints a year of this century followed by 年 (`2025年`, `2025 年度`), as
+/// the patterns that read a year need: most lines have none, and are not searched.
+fn has_year(text: &str) -> bool {
+    text.match_indices('年').any(|(at, _)| {
+        let b = text[..at].trim_end().as_bytes();
+        b.len() >= 4
+            && b[b.len() - 4..b.len() - 2] == *b"20"
+            && b[b.len() - 2..].iter().all(u8::is_ascii_digit)
+    })
 }
 
 /// Year and kind in an archive's file name (`…_2026_budget_tables`, `2023年部门决算`), for a
@@ -558,6 +574,22 @@ mod tests {
         );
         // Near miss: 本级 is a level only before a unit's name.
         assert_eq!(resolve_department("杭州市本级").1, "浙江省杭州市本级");
+    }
+
+    #[test]
+    fn has_year_finds_a_year_before_nian_only() {
+        for text in [
+            "2025年部门预算",
+            "比 2024 年度减少",
+            "单位：2023年度",
+            "XX局2026\u{3000}年",
+        ] {
+            assert!(has_year(text), "{text}");
+        }
+        // Near misses: a count of years, a year of another century, a year without 年.
+        for text in ["近3年", "1998年", "预算2025", "第2025号", "12025年"] {
+            assert_eq!(has_year(text), text == "12025年", "{text}");
+        }
     }
 
     #[test]

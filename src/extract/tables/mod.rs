@@ -107,11 +107,7 @@ pub enum CellValue {
 
 /// Parses a cell's folded text as a table value.
 pub fn parse_cell(text: &str) -> CellValue {
-    static NUMBER: OnceLock<Regex> = OnceLock::new();
     static PLACEHOLDER: OnceLock<Regex> = OnceLock::new();
-    let number = NUMBER.get_or_init(|| {
-        Regex::new(r"^([+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)\s*(%?)$").expect("static")
-    });
     let placeholder = PLACEHOLDER.get_or_init(|| {
         Regex::new(r"^(?:[Xx×*]+(?:,[Xx×*]{3})*(?:\.[Xx×*]+)?|…+|\.{3,})\s*%?$").expect("static")
     });
@@ -119,17 +115,63 @@ pub fn parse_cell(text: &str) -> CellValue {
     if t.is_empty() || matches!(t, "-" | "—" | "－" | "--" | "——" | "/") {
         return CellValue::Empty;
     }
-    if let Some(c) = number.captures(t) {
-        return match Decimal::from_str(&c[1].replace(',', "")) {
-            Ok(v) if &c[2] == "%" => CellValue::Percent(v),
+    if let Some((number, percent)) = split_number(t) {
+        let parsed = if number.contains(',') {
+            Decimal::from_str(&number.replace(',', ""))
+        } else {
+            Decimal::from_str(number)
+        };
+        return match parsed {
+            Ok(v) if percent => CellValue::Percent(v),
             Ok(v) => CellValue::Number(v),
             Err(_) => CellValue::Text,
         };
     }
-    if placeholder.is_match(t) {
+    if t.starts_with(['X', 'x', '×', '*', '…', '.']) && placeholder.is_match(t) {
         return CellValue::Placeholder;
     }
     CellValue::Text
+}
+
+/// A whole cell that is a number — `-1,234.50`, `12`, `3.5 %` — as its number text and
+/// whether a percent sign follows: digits grouped by commas in threes or not grouped, an
+/// optional fraction, then optional spaces and `%`. The pattern
+/// `^([+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)\s*(%?)$` read by hand: this runs on
+/// every cell of every table.
+fn split_number(t: &str) -> Option<(&str, bool)> {
+    let b = t.as_bytes();
+    let digits_from = |i: usize| b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+    let mut i = usize::from(matches!(b.first(), Some(b'+' | b'-')));
+    let lead = digits_from(i);
+    if lead == 0 {
+        return None;
+    }
+    i += lead;
+    if b.get(i) == Some(&b',') {
+        if lead > 3 {
+            return None;
+        }
+        while b.get(i) == Some(&b',') {
+            if digits_from(i + 1) != 3 {
+                return None;
+            }
+            i += 4;
+        }
+    }
+    if b.get(i) == Some(&b'.') {
+        let fraction = digits_from(i + 1);
+        if fraction == 0 {
+            return None;
+        }
+        i += 1 + fraction;
+    }
+    let number = &t[..i];
+    let rest = t[i..].trim_start();
+    match rest {
+        "" => Some((number, false)),
+        "%" => Some((number, true)),
+        _ => None,
+    }
 }
 
 /// Removes numbering and `其中：` from a row label and folds it to a comparison key.
@@ -1101,6 +1143,53 @@ mod tests {
         assert_eq!(parse_cell("XX"), CellValue::Placeholder);
         assert_eq!(parse_cell("…"), CellValue::Placeholder);
         assert_eq!(parse_cell("管理规范"), CellValue::Text);
+    }
+
+    #[test]
+    fn split_number_reads_what_the_number_pattern_read() {
+        let pattern = Regex::new(r"^([+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)\s*(%?)$").unwrap();
+        let cases = [
+            "1",
+            "-1",
+            "+12.5",
+            "1,234",
+            "1,234.50",
+            "12,345,678.9",
+            "3.5 %",
+            "3.5%",
+            "100%",
+            "1234,567",
+            "1,2345",
+            "1,23",
+            ",123",
+            "1,",
+            "1.",
+            ".5",
+            "1..2",
+            "1.2.3",
+            "--1",
+            "1 2",
+            "1%%",
+            "1 % ",
+            "12万元",
+            "1,234 %",
+            "0.00",
+            "-0",
+            "+",
+            "",
+            "12\u{3000}%",
+        ];
+        for case in cases {
+            let expected = pattern
+                .captures(case)
+                .map(|c| (c.get(1).map_or("", |m| m.as_str()), &c[2] == "%"));
+            assert_eq!(split_number(case), expected, "{case:?}");
+        }
+        // `\d` also matched other scripts' digits, which then failed to parse: text either way.
+        assert!(matches!(parse_cell("١٢"), CellValue::Text));
+        assert!(matches!(parse_cell("1,234.5"), CellValue::Number(_)));
+        assert!(matches!(parse_cell("XX.XX"), CellValue::Placeholder));
+        assert!(matches!(parse_cell("…"), CellValue::Placeholder));
     }
 
     #[test]
