@@ -77,7 +77,7 @@ impl DocumentRule for MissingSection {
             .filter(|l| numbered(&l.text))
             .filter_map(|l| {
                 let key = l.key();
-                title_signature(&key)
+                title_signature(key)
                     .map(|s| (s.id.as_str(), l.location.clone(), l.raw.trim().to_string()))
             })
             .collect();

@@ -271,13 +271,13 @@ fn heading_words(line: &Line) -> String {
         .iter()
         .position(|c| matches!(c, ':' | '。' | ',' | ';'))
         .unwrap_or(line.folded.len());
-    normalize::name_key(&line.text(0, end))
+    normalize::name_key(line.text(0, end))
 }
 
 /// A short line without numbers or punctuation that ends like a heading (`…说明`, `…情况`).
 fn is_plain_heading(line: &Line) -> bool {
     let text = line.text(0, line.folded.len());
-    let key = normalize::name_key(&text);
+    let key = normalize::name_key(text);
     let n = key.chars().count();
     (4..=30).contains(&n)
         && !key
@@ -680,13 +680,13 @@ impl Reader<'_> {
             .map(Event::Mention)
             .collect();
         let char_of = |byte: usize| line.char_at_byte(byte);
-        for m in connector_regex().find_iter(&text) {
+        for m in connector_regex().find_iter(text) {
             events.push(Event::Connector {
                 start: char_of(m.start()),
                 end: char_of(m.end()),
             });
         }
-        for m in flat_regex().find_iter(&text) {
+        for m in flat_regex().find_iter(text) {
             events.push(Event::Flat {
                 start: char_of(m.start()),
                 end: char_of(m.end()),
@@ -860,7 +860,7 @@ impl Reader<'_> {
                     inherit: false,
                 });
             }
-            if let Some(m) = completion_regex().find(&label) {
+            if let Some(m) = completion_regex().find(label) {
                 return Some(LabelParts {
                     aspect: Aspect::CompletionPct,
                     subject: (from, at(m.start())),
@@ -961,7 +961,7 @@ impl Reader<'_> {
         let start = line.sentence_start(pos).max(pos.saturating_sub(LOOKBACK));
         let prefix = line.text(start, pos);
         let mut found = false;
-        for c in comparator_regex().captures_iter(&prefix) {
+        for c in comparator_regex().captures_iter(prefix) {
             found = match (c.name("year"), self.year) {
                 (Some(y), Some(doc_year)) => y.as_str().parse::<i32>().ok() == Some(doc_year - 1),
                 _ => true,
@@ -1646,11 +1646,11 @@ impl Reader<'_> {
             .find(|&i| BOUNDARIES.contains(&line.folded[i]))
             .unwrap_or(line.folded.len());
         let clause = line.text(clause_start, clause_end);
-        if budget_comparison_regex().is_match(&clause) || !self.is_year_on_year(line, end) {
+        if budget_comparison_regex().is_match(clause) || !self.is_year_on_year(line, end) {
             return;
         }
         let before = line.text(clause_start, start);
-        let subject_end = comparator_regex().find(&before).map_or(start, |m| {
+        let subject_end = comparator_regex().find(before).map_or(start, |m| {
             clause_start + before[..m.start()].chars().count()
         });
         let from = strip_markers(&line.folded, clause_start, subject_end);
