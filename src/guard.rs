@@ -86,22 +86,22 @@ pub fn longest_line_over(path: &std::path::Path, max: usize) -> Option<(usize, u
         if n == 0 {
             return (len > max).then_some((line, len));
         }
-        for &b in &buf[..n] {
-            if b == b'\n' {
-                if len > max {
-                    return Some((line, len));
-                }
-                line += 1;
-                len = 0;
-            } else {
-                len += 1;
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', &buf[..n]) {
+            len += end - start;
+            if len > max {
+                return Some((line, len));
             }
+            line += 1;
+            len = 0;
+            start = end + 1;
         }
+        len += n - start;
         if len > max {
             // Count the rest of the line for the message, without holding it.
             loop {
                 let n = file.read(&mut buf).ok()?;
-                match buf[..n].iter().position(|&b| b == b'\n') {
+                match memchr::memchr(b'\n', &buf[..n]) {
                     Some(p) => return Some((line, len + p)),
                     None if n == 0 => return Some((line, len)),
                     None => len += n,
@@ -147,6 +147,12 @@ mod tests {
             Some((2, 3000)),
             "last line without newline"
         );
+        // Lines across the 64 KB read blocks: counted whole, numbered right.
+        let short = "1234567\n".repeat(10_000); // 80,000 bytes of 7-byte lines
+        std::fs::write(&path, format!("{short}{}\nend\n", "a".repeat(70_000))).unwrap();
+        assert_eq!(longest_line_over(&path, 70_000), None);
+        assert_eq!(longest_line_over(&path, 69_999), Some((10_001, 70_000)));
+        assert_eq!(longest_line_over(&path, 6), Some((1, 7)));
     }
 
     #[test]

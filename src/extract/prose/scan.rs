@@ -57,25 +57,20 @@ const FORMULA_BEFORE: &[char] = &['*', '×', '/', '÷'];
 
 /// Finds the mentions of `folded` (the folded line); `raw` is the same line as printed.
 pub fn mentions(folded: &str, raw: &str) -> Vec<Mention> {
-    let raw_chars: Vec<char> = raw.chars().collect();
-    let folded_chars: Vec<char> = folded.chars().collect();
-    // byte offset in `folded` → char index
-    let mut char_at = vec![0usize; folded.len() + 1];
-    let mut ci = 0;
-    for (b, _) in folded.char_indices() {
-        char_at[b] = ci;
-        ci += 1;
-    }
-    char_at[folded.len()] = ci;
-
     let mut out = Vec::new();
+    // Matches come in order and do not overlap, so char indices are counted forward from the
+    // previous match (in `folded`) and the raw text is walked forward once.
+    let (mut at_byte, mut at_char) = (0usize, 0usize);
+    let mut raw_at = CharWalk::new(raw);
     for caps in pattern().captures_iter(folded) {
-        let (Some(num), Some(unit_m)) = (caps.name("num"), caps.name("unit")) else {
+        let (Some(num), Some(unit_m)) = (caps.get(1), caps.get(2)) else {
             continue;
         };
-        let start = char_at[num.start()];
-        let end = char_at[unit_m.end()];
-        let before = start.checked_sub(1).map(|i| folded_chars[i]);
+        at_char += folded[at_byte..num.start()].chars().count();
+        at_byte = num.start();
+        let start = at_char;
+        let end = start + folded[num.start()..unit_m.end()].chars().count();
+        let before = folded[..num.start()].chars().next_back();
         let number_text = num.as_str();
         let placeholder = !number_text.starts_with(|c: char| c.is_ascii_digit());
         if let Some(b) = before {
@@ -86,7 +81,7 @@ pub fn mentions(folded: &str, raw: &str) -> Vec<Mention> {
                 continue;
             }
         }
-        let after: String = folded_chars[end..].iter().take(6).collect();
+        let after = &folded[unit_m.end()..];
         if THRESHOLD_AFTER.iter().any(|t| after.starts_with(t)) {
             continue;
         }
@@ -101,21 +96,58 @@ pub fn mentions(folded: &str, raw: &str) -> Vec<Mention> {
         let value = if placeholder {
             None
         } else {
-            match Decimal::from_str(&number_text.replace(',', "")) {
+            let parsed = if number_text.contains(',') {
+                Decimal::from_str(&number_text.replace(',', ""))
+            } else {
+                Decimal::from_str(number_text)
+            };
+            match parsed {
                 Ok(v) => Some(v),
                 // Too many digits for an exact decimal: not something we can attribute.
                 Err(_) => continue,
             }
         };
+        let (raw_start, raw_end) = (raw_at.byte_of(start), raw_at.byte_of(end));
         out.push(Mention {
             start,
             end,
             value,
             unit,
-            raw: raw_chars[start..end.min(raw_chars.len())].iter().collect(),
+            raw: raw[raw_start..raw_end].to_string(),
         });
     }
     out
+}
+
+/// Byte offsets of char indices of a text, asked for in increasing order.
+struct CharWalk<'a> {
+    text: &'a str,
+    byte: usize,
+    char: usize,
+}
+
+impl<'a> CharWalk<'a> {
+    fn new(text: &'a str) -> CharWalk<'a> {
+        CharWalk {
+            text,
+            byte: 0,
+            char: 0,
+        }
+    }
+
+    /// The byte offset of char `index` (the text's length past its end).
+    fn byte_of(&mut self, index: usize) -> usize {
+        while self.char < index {
+            match self.text[self.byte..].chars().next() {
+                Some(c) => {
+                    self.byte += c.len_utf8();
+                    self.char += 1;
+                }
+                None => break,
+            }
+        }
+        self.byte
+    }
 }
 
 #[cfg(test)]
