@@ -15,6 +15,7 @@ pub mod cmd;
 pub mod extract;
 pub mod guard;
 pub mod ingest;
+pub mod lock;
 pub mod model;
 pub mod pipeline;
 pub mod report;

@@ -414,15 +414,22 @@ fn skip_reason(path: &Path, included: bool) -> String {
     }
 }
 
-/// Files under `root` matching `include` and not `exclude`, recursively, sorted; every other
-/// file goes to `skipped` with its reason. Directories that cannot be listed are skipped too.
+/// Files under `root` matching `include` and not `exclude`, recursively; every other file
+/// goes to `skipped` with its reason. Directories that cannot be listed are skipped too, and
+/// so are entries that are not regular files (FIFOs, sockets, devices: reading one could
+/// block or never end). Symbolic links are followed, each directory once by its real path
+/// (`seen`), so a link to a parent is not a loop.
 fn walk(
     root: &Path,
     include: &GlobSet,
     exclude: &GlobSet,
+    seen: &mut std::collections::HashSet<PathBuf>,
     out: &mut Vec<PathBuf>,
     skipped: &mut Vec<Skipped>,
 ) {
+    if let Ok(real) = std::fs::canonicalize(root) {
+        seen.insert(real);
+    }
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
         let entries = match std::fs::read_dir(&dir) {
@@ -438,8 +445,34 @@ fn walk(
         let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
         paths.sort();
         for p in paths.into_iter().rev() {
-            if p.is_dir() {
-                stack.push(p);
+            let meta = match std::fs::metadata(&p) {
+                Ok(m) => m,
+                Err(e) => {
+                    skipped.push(Skipped {
+                        file: p.display().to_string(),
+                        reason: format!("cannot be read: {e}"),
+                    });
+                    continue;
+                }
+            };
+            if meta.is_dir() {
+                match std::fs::canonicalize(&p) {
+                    Ok(real) if !seen.insert(real.clone()) => skipped.push(Skipped {
+                        file: p.display().to_string(),
+                        reason: format!(
+                            "directory already read as {} (a symbolic link)",
+                            real.display()
+                        ),
+                    }),
+                    _ => stack.push(p),
+                }
+                continue;
+            }
+            if !meta.is_file() {
+                skipped.push(Skipped {
+                    file: p.display().to_string(),
+                    reason: not_regular(&meta).to_string(),
+                });
                 continue;
             }
             let rel = p.strip_prefix(root).unwrap_or(&p);
@@ -454,6 +487,47 @@ fn walk(
             }
         }
     }
+}
+
+/// The reason an entry that is neither a file nor a directory is not read.
+fn not_regular(meta: &std::fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        if t.is_fifo() {
+            return "not a regular file (a FIFO)";
+        }
+        if t.is_socket() {
+            return "not a regular file (a socket)";
+        }
+        if t.is_block_device() || t.is_char_device() {
+            return "not a regular file (a device)";
+        }
+    }
+    let _ = meta;
+    "not a regular file"
+}
+
+/// Keeps the first path (in sorted order) of each real file: two links to one file are one
+/// input; the others go to `skipped`.
+fn dedup_real(inputs: Vec<PathBuf>, skipped: &mut Vec<Skipped>) -> Vec<PathBuf> {
+    let mut first: std::collections::HashMap<PathBuf, PathBuf> = std::collections::HashMap::new();
+    let mut out = Vec::with_capacity(inputs.len());
+    for p in inputs {
+        let real = std::fs::canonicalize(&p).unwrap_or_else(|_| p.clone());
+        match first.get(&real) {
+            Some(kept) => skipped.push(Skipped {
+                file: p.display().to_string(),
+                reason: format!("same file as {} (a link)", kept.display()),
+            }),
+            None => {
+                first.insert(real, p.clone());
+                out.push(p);
+            }
+        }
+    }
+    out
 }
 
 impl Plan {
@@ -485,17 +559,28 @@ impl Plan {
         let mut inputs = Vec::new();
         let mut missing_inputs = Vec::new();
         let mut skipped = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for root in &roots {
-            if root.is_dir() {
-                walk(root, &include, &exclude, &mut inputs, &mut skipped);
-            } else if root.is_file() {
-                inputs.push(root.clone());
-            } else {
-                missing_inputs.push(root.clone());
+            match std::fs::metadata(root) {
+                Ok(m) if m.is_dir() => walk(
+                    root,
+                    &include,
+                    &exclude,
+                    &mut seen,
+                    &mut inputs,
+                    &mut skipped,
+                ),
+                Ok(m) if m.is_file() => inputs.push(root.clone()),
+                Ok(m) => skipped.push(Skipped {
+                    file: root.display().to_string(),
+                    reason: not_regular(&m).to_string(),
+                }),
+                Err(_) => missing_inputs.push(root.clone()),
             }
         }
         inputs.sort();
         inputs.dedup();
+        let inputs = dedup_real(inputs, &mut skipped);
         skipped.sort_by(|a, b| a.file.cmp(&b.file));
         skipped.dedup();
 

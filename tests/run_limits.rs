@@ -14,6 +14,19 @@ use serde_json::Value;
 /// Runs `fiscal run` over sample_data plus `extra_input` with `pipeline` (TOML) as the
 /// pipeline file; returns the exit code and run.json.
 fn run_with(dir: &Path, pipeline: &str, extra_input: Option<&Path>) -> (Option<i32>, Value) {
+    let (status, summary, stderr) = try_run_with(dir, pipeline, extra_input);
+    (
+        status,
+        summary.unwrap_or_else(|| panic!("run.json written: {stderr}")),
+    )
+}
+
+/// As [`run_with`], with run.json when one was written, and stderr.
+fn try_run_with(
+    dir: &Path,
+    pipeline: &str,
+    extra_input: Option<&Path>,
+) -> (Option<i32>, Option<Value>, String) {
     let out = dir.join("out");
     let toml = dir.join("pipeline.toml");
     let sample = common::repo().join("sample_data");
@@ -30,20 +43,21 @@ fn run_with(dir: &Path, pipeline: &str, extra_input: Option<&Path>) -> (Option<i
         ),
     )
     .expect("pipeline");
-    let status = Command::cargo_bin("fiscal")
+    let output = Command::cargo_bin("fiscal")
         .expect("binary")
         .env("SOURCE_DATE_EPOCH", "1700000000")
         .args(["run", "--quiet", "--pipeline"])
         .arg(&toml)
         .output()
-        .expect("runs")
-        .status
-        .code();
-    let summary = serde_json::from_str(
-        &std::fs::read_to_string(out.join("run.json")).expect("run.json written"),
+        .expect("runs");
+    let summary = std::fs::read_to_string(out.join("run.json"))
+        .ok()
+        .map(|s| serde_json::from_str(&s).expect("parses"));
+    (
+        output.status.code(),
+        summary,
+        String::from_utf8_lossy(&output.stderr).into_owned(),
     )
-    .expect("parses");
-    (status, summary)
 }
 
 fn failures(summary: &Value) -> Vec<(String, String)> {
@@ -93,29 +107,32 @@ fn a_file_with_a_line_over_the_limit_is_refused_and_the_rest_is_read() {
 #[test]
 fn a_file_over_its_time_budget_or_size_is_a_failed_input_naming_the_limit() {
     let dir = tempfile::tempdir().expect("tempdir");
-    // A budget no file can meet: every file is stopped at its first check.
-    let (status, summary) = run_with(
+    // A budget no file can meet: every file is stopped at its first check. Nothing read, so
+    // no outputs are written; stderr names each file and the budget (also under --quiet).
+    let (status, summary, stderr) = try_run_with(
         dir.path(),
         "[limits]\nseconds_per_mb = 0.000001\nmin_seconds = 0.000001",
         None,
     );
     assert_eq!(status, Some(3));
-    let failed = failures(&summary);
-    assert_eq!(failed.len(), common::sample_inputs().len(), "{failed:?}");
-    assert!(failed
-        .iter()
-        .all(|(_, e)| e.contains("over the time budget")));
+    assert!(summary.is_none(), "a run that read nothing writes nothing");
+    assert_eq!(
+        stderr.matches("over the time budget").count(),
+        common::sample_inputs().len(),
+        "{stderr}"
+    );
 
     let dir = tempfile::tempdir().expect("tempdir");
-    let (status, summary) = run_with(dir.path(), "[limits]\nmax_file_mb = 0.001", None);
+    let (status, summary, stderr) = try_run_with(dir.path(), "[limits]\nmax_file_mb = 0.001", None);
     assert_eq!(status, Some(3));
-    let failed = failures(&summary);
-    // The seeds are 4–30 KB: all over 1 KB.
-    assert!(!failed.is_empty());
-    assert!(
-        failed.iter().all(|(_, e)| e.contains("file size limit")),
-        "{failed:?}"
+    // The seeds are 4–30 KB: all over 1 KB, so nothing is read and nothing written.
+    assert!(summary.is_none());
+    assert_eq!(
+        stderr.matches("over the file size limit").count(),
+        common::sample_inputs().len(),
+        "{stderr}"
     );
+    assert!(stderr.contains("KB is over"), "{stderr}");
 
     // The defaults read every sample file.
     let dir = tempfile::tempdir().expect("tempdir");

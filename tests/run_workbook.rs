@@ -259,6 +259,10 @@ fn run_with_a_bad_input_finishes_keeps_the_rest_and_exits_3() {
     let dir = tempfile::tempdir().expect("tempdir");
     let bad = dir.path().join("bad.txt");
     std::fs::write(&bad, b"\xFF\xFE\xFD").expect("write");
+    // A 0-byte file is a failed input too. (A missing input root stops the run before
+    // anything is read: tests/run_nightly.rs.)
+    let empty = dir.path().join("empty.txt");
+    std::fs::write(&empty, b"").expect("write");
     let out = dir.path().join("out");
     let sample = common::repo().join("sample_data");
     let status = Command::cargo_bin("fiscal")
@@ -269,7 +273,7 @@ fn run_with_a_bad_input_finishes_keeps_the_rest_and_exits_3() {
         .arg("--input")
         .arg(&bad)
         .arg("--input")
-        .arg(dir.path().join("missing-dir"))
+        .arg(&empty)
         .arg("--out")
         .arg(&out)
         .output()

@@ -91,6 +91,11 @@ pub fn run(args: Args) -> ExitCode {
             s
         }
     };
-    print!("{out}");
-    code(exit::OK)
+    match crate::cmd::print_stdout(&out) {
+        Ok(()) => code(exit::OK),
+        Err(e) => {
+            eprintln!("fiscal rules: {e}");
+            code(exit::FAILURE)
+        }
+    }
 }

@@ -18,8 +18,13 @@ use crate::report::{self, RunSummary};
 /// Read every input of a pipeline, check it, and write the consolidated workbook with
 /// facts.parquet, anomalies.csv and run.json. The command line overrides the pipeline file.
 ///
-/// Exit status: 0 ok; 1 the run failed (unwritable output); 2 bad usage or pipeline file;
-/// 3 finished, but some inputs failed or the --fail-on threshold was reached.
+/// Exit status (the outputs are replaced only on 0 and 3):
+///   0  every input read, no anomaly at or above --fail-on
+///   1  the run failed (an output could not be written)
+///   2  bad usage or pipeline file, or an input root missing or empty: outputs untouched
+///   3  finished, but some inputs failed or the --fail-on threshold was reached; also when
+///      every input failed (then the outputs are left untouched)
+///   4  another run holds the output directory (its lock file .fiscal-run.lock names it)
 ///
 /// Examples:
 ///   fiscal run                                            # pipelines/report.toml
@@ -106,8 +111,8 @@ pub fn process(path: &Path, rules: &RuleSettings, limits: &Limits) -> DocumentRe
             &file,
             "limit",
             format!(
-                "{file}: {:.1} MB is over the file size limit ([limits] max_file_mb = {})",
-                size as f64 / 1_048_576.0,
+                "{file}: {} is over the file size limit ([limits] max_file_mb = {})",
+                human_size(size),
                 limits.max_file_mb
             ),
         );
@@ -211,16 +216,60 @@ pub fn run(args: Args) -> ExitCode {
         }
     };
     if args.dry_run {
-        match serde_json::to_string_pretty(&plan) {
-            Ok(s) => println!("{s}"),
+        let printed = serde_json::to_string_pretty(&plan)
+            .map_err(|e| e.to_string())
+            .and_then(|s| crate::cmd::print_stdout(&(s + "\n")));
+        return match printed {
+            Ok(()) => code(exit::OK),
             Err(e) => {
                 eprintln!("fiscal run: {e}");
-                return code(exit::FAILURE);
+                code(exit::FAILURE)
             }
-        }
-        return code(exit::OK);
+        };
+    }
+    // An input root that is not there (an unmounted share) or holds nothing to read is a
+    // setup problem, not a night with nothing in it: stop before touching the outputs.
+    if !plan.missing_inputs.is_empty() {
+        let missing: Vec<String> = plan
+            .missing_inputs
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        eprintln!(
+            "fiscal run: input not found: {}; nothing read, the outputs in {} are left as they are",
+            missing.join(", "),
+            plan.outputs.dir.display()
+        );
+        return code(exit::UNREADABLE);
+    }
+    if plan.inputs.is_empty() {
+        eprintln!(
+            "fiscal run: no input files under {} ({} other files skipped); nothing read, the outputs in {} are left as they are",
+            plan.roots_display(),
+            plan.skipped.len(),
+            plan.outputs.dir.display()
+        );
+        return code(exit::UNREADABLE);
     }
     let started = Instant::now();
+    let started_at = plan.source_date_epoch.unwrap_or_else(now);
+    let started_text = crate::report::Timestamps::of(started_at);
+    let _lock = match crate::lock::RunLock::acquire(&plan.outputs.dir, &started_text.utc) {
+        Ok((lock, note)) => {
+            if let Some(note) = note {
+                eprintln!("fiscal run: {note}");
+            }
+            lock
+        }
+        Err(e @ crate::lock::LockError::Held { .. }) => {
+            eprintln!("fiscal run: {e}");
+            return code(exit::LOCKED);
+        }
+        Err(e) => {
+            eprintln!("fiscal run: {e}");
+            return code(exit::FAILURE);
+        }
+    };
     let reports = match read_all(&plan) {
         Ok(r) => r,
         Err(e) => {
@@ -240,25 +289,49 @@ pub fn run(args: Args) -> ExitCode {
         .findings
         .iter()
         .any(|f| plan.fail_on.reached_by(f.anomaly.severity));
-    // A run that read nothing must not look like a clean night.
+    // Errors are printed even under --quiet (it hides progress and the summary only).
+    for f in &summary.failed_inputs {
+        eprintln!("fiscal run: failed: {}: {}", f.file, f.errors.join("; "));
+    }
+    // A run that read nothing must not look like a clean night, nor replace one.
     let nothing_read = !archive
         .inputs
         .iter()
         .any(|i| i.status != analysis::InputStatus::Failed);
-    summary.exit_code = if nothing_read || !summary.failed_inputs.is_empty() || threshold {
+    if nothing_read {
+        eprintln!(
+            "fiscal run: no readable document under {} ({} files failed, {} skipped); the outputs in {} are left as they are",
+            plan.roots_display(),
+            summary.failed_inputs.len(),
+            summary.skipped.count,
+            plan.outputs.dir.display()
+        );
+        return code(exit::INPUTS_FAILED);
+    }
+    let failed = !summary.failed_inputs.is_empty();
+    summary.exit_code = if failed || threshold {
         exit::INPUTS_FAILED
     } else {
         exit::OK
     };
-    let created = plan.source_date_epoch.unwrap_or_else(|| {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64)
-    });
+    summary.exit_reason = match (failed, threshold) {
+        (false, false) => "ok",
+        (true, false) => "failed_inputs",
+        (false, true) => "fail_on",
+        (true, true) => "failed_inputs+fail_on",
+    }
+    .to_string();
+    let created = started_at;
+    if let Err(e) = report::write_all(&archive, &plan, created) {
+        eprintln!("fiscal run: {e}");
+        return code(exit::FAILURE);
+    }
+    summary.started_at = started_text;
+    summary.finished_at = crate::report::Timestamps::of(plan.source_date_epoch.unwrap_or_else(now));
     if plan.source_date_epoch.is_none() {
         summary.duration_ms = Some(started.elapsed().as_millis());
     }
-    if let Err(e) = report::write_all(&archive, &plan, created, &summary) {
+    if let Err(e) = report::write_run_json(&plan, &summary) {
         eprintln!("fiscal run: {e}");
         return code(exit::FAILURE);
     }
@@ -274,21 +347,26 @@ pub fn run(args: Args) -> ExitCode {
             summary.failed_inputs.len(),
             plan.outputs.workbook.display()
         );
-        for f in &summary.failed_inputs {
-            eprintln!("  failed: {}: {}", f.file, f.errors.join("; "));
-        }
         for (reason, n) in &summary.skipped.by_reason {
             eprintln!("  skipped ({n}): {reason}");
         }
     }
-    if nothing_read {
-        eprintln!(
-            "fiscal run: no readable document under {} ({} files failed, {} skipped; see {})",
-            plan.roots_display(),
-            summary.failed_inputs.len(),
-            summary.skipped.count,
-            plan.outputs.run_json.display()
-        );
-    }
     code(summary.exit_code)
+}
+
+/// `12.3 MB`, or `4.5 KB` below a megabyte.
+fn human_size(bytes: u64) -> String {
+    let b = bytes as f64;
+    if b < 1_048_576.0 {
+        format!("{:.1} KB", b / 1024.0)
+    } else {
+        format!("{:.1} MB", b / 1_048_576.0)
+    }
+}
+
+/// The current Unix time in seconds.
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }

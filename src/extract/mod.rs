@@ -150,6 +150,15 @@ pub fn read_document(path: &Path) -> DocumentReport {
             return report;
         }
     };
+    // A 0-byte file is a failed copy or a placeholder, never a document with nothing to say.
+    if bytes.is_empty() {
+        report.errors.push(error(
+            "empty",
+            format!("{file}: empty file (0 bytes)"),
+            None,
+        ));
+        return report;
+    }
     let extension = path
         .extension()
         .and_then(|e| e.to_str())

@@ -154,9 +154,14 @@ fn parquet<W: Write + Send>(archive: &Archive, w: W) -> Result<(), String> {
     writer.finish().map(|_| ()).map_err(e)
 }
 
+/// The version of run.json's layout: raised when a field changes meaning or goes away (new
+/// fields do not raise it).
+pub const RUN_JSON_SCHEMA_VERSION: u32 = 2;
+
 /// The run summary for schedulers (`run.json`).
 #[derive(Debug, Serialize)]
 pub struct RunSummary {
+    pub schema_version: u32,
     pub tool: &'static str,
     pub version: &'static str,
     pub pipeline: Option<String>,
@@ -171,9 +176,35 @@ pub struct RunSummary {
     pub anomalies_by_rule: BTreeMap<String, usize>,
     pub archive_checks: Vec<CheckStatus>,
     pub outputs: Outputs,
-    /// Wall-clock duration; absent under `SOURCE_DATE_EPOCH` (reproducible outputs).
+    /// When the run started and finished (writing included), in UTC and in China Standard
+    /// Time; under `SOURCE_DATE_EPOCH` both are that time (reproducible outputs).
+    pub started_at: Timestamps,
+    pub finished_at: Timestamps,
+    /// Wall-clock duration, writing included; absent under `SOURCE_DATE_EPOCH`.
     pub duration_ms: Option<u128>,
     pub exit_code: u8,
+    /// Why the run exits with `exit_code`: `ok`, `failed_inputs`, `fail_on` (an anomaly at
+    /// or above the pipeline's `fail_on` severity), or both joined by `+`.
+    pub exit_reason: String,
+}
+
+/// One moment as RFC 3339 text in UTC and in Asia/Shanghai (UTC+8, no daylight saving).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Timestamps {
+    pub utc: String,
+    pub shanghai: String,
+}
+
+impl Timestamps {
+    pub fn of(ts: i64) -> Timestamps {
+        Timestamps {
+            utc: format!("{}Z", utc(ts).replace(' ', "T")),
+            shanghai: format!(
+                "{}+08:00",
+                utc(ts.saturating_add(8 * 3600)).replace(' ', "T")
+            ),
+        }
+    }
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -198,6 +229,7 @@ impl RunSummary {
             .collect();
         let by_rule: BTreeMap<String, usize> = by_rule.into_iter().collect();
         RunSummary {
+            schema_version: RUN_JSON_SCHEMA_VERSION,
             tool: "fiscal-archive",
             version: env!("CARGO_PKG_VERSION"),
             pipeline: plan.pipeline.as_ref().map(|p| p.display().to_string()),
@@ -230,8 +262,11 @@ impl RunSummary {
             anomalies_by_rule: by_rule,
             archive_checks: archive.archive_checks.clone(),
             outputs: plan.outputs.clone(),
+            started_at: Timestamps::of(0),
+            finished_at: Timestamps::of(0),
             duration_ms: None,
             exit_code: 0,
+            exit_reason: "ok".to_string(),
         }
     }
 }
@@ -258,16 +293,12 @@ pub fn utc(ts: i64) -> String {
     )
 }
 
-/// Writes the workbook and exports; `created` is the workbook's creation time.
+/// Writes the workbook and exports; `created` is the workbook's creation time. run.json is
+/// written by [`write_run_json`], last, so its duration includes this.
 ///
 /// # Errors
 /// [`OutputError`] naming the first output that could not be written.
-pub fn write_all(
-    archive: &Archive,
-    plan: &Plan,
-    created: i64,
-    summary: &RunSummary,
-) -> Result<(), OutputError> {
+pub fn write_all(archive: &Archive, plan: &Plan, created: i64) -> Result<(), OutputError> {
     let o = &plan.outputs;
     let generated = utc(created);
     let book = workbook::build(archive, plan, &generated, Some(created))
@@ -276,9 +307,17 @@ pub fn write_all(
     write_atomic_with(&o.parquet, |w| parquet(archive, w))?;
     let csv = anomalies_csv(archive).map_err(|e| out_err(&o.anomalies_csv, e))?;
     write_atomic(&o.anomalies_csv, csv.as_bytes())?;
-    let json = serde_json::to_string_pretty(summary).map_err(|e| out_err(&o.run_json, e))? + "\n";
-    write_atomic(&o.run_json, json.as_bytes())?;
     Ok(())
+}
+
+/// Writes run.json.
+///
+/// # Errors
+/// [`OutputError`] naming run.json.
+pub fn write_run_json(plan: &Plan, summary: &RunSummary) -> Result<(), OutputError> {
+    let o = &plan.outputs;
+    let json = serde_json::to_string_pretty(summary).map_err(|e| out_err(&o.run_json, e))? + "\n";
+    write_atomic(&o.run_json, json.as_bytes())
 }
 
 #[cfg(test)]
@@ -299,5 +338,9 @@ mod tests {
     fn utc_formats_timestamps() {
         assert_eq!(utc(0), "1970-01-01 00:00:00");
         assert_eq!(utc(1_700_000_000), "2023-11-14 22:13:20");
+        let t = Timestamps::of(1_700_000_000);
+        assert_eq!(t.utc, "2023-11-14T22:13:20Z");
+        // Past midnight in Shanghai: the next day.
+        assert_eq!(t.shanghai, "2023-11-15T06:13:20+08:00");
     }
 }

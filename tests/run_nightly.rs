@@ -1,0 +1,236 @@
+//! `fiscal run` as a scheduler runs it (issue 11): exit codes a scheduler can tell apart, the
+//! output directory's lock, outputs left alone by a run that read nothing, run.json's times
+//! and reason, and a walk that reads each real file once.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command as StdCommand, Stdio};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+/// One department's budget explanation from the sample data.
+fn a_sample_text() -> PathBuf {
+    common::sample_inputs()
+        .into_iter()
+        .find(|p| p.extension().is_some_and(|e| e == "txt"))
+        .expect("a sample text")
+}
+
+/// `fiscal run --quiet --input <inputs…> --out <out>`: exit code and stderr.
+fn run(inputs: &[&Path], out: &Path, epoch: Option<&str>) -> (Option<i32>, String) {
+    let mut cmd = Command::cargo_bin("fiscal").expect("binary");
+    cmd.args(["run", "--quiet", "--out"]).arg(out);
+    for i in inputs {
+        cmd.arg("--input").arg(i);
+    }
+    match epoch {
+        Some(e) => cmd.env("SOURCE_DATE_EPOCH", e),
+        None => cmd.env_remove("SOURCE_DATE_EPOCH"),
+    };
+    let output = cmd.output().expect("runs");
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// Every file of `dir` with its bytes, for "untouched" comparisons.
+fn contents(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .expect("out dir")
+        .flatten()
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).expect("readable"),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+fn summary(out: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).expect("run.json"))
+        .expect("parses")
+}
+
+/// A good night's outputs in `out`, from one sample document.
+fn good_night(dir: &Path) -> (PathBuf, PathBuf) {
+    let input = dir.join("in");
+    std::fs::create_dir_all(&input).expect("dir");
+    std::fs::copy(a_sample_text(), input.join("doc.txt")).expect("copy");
+    let out = dir.join("out");
+    let (status, stderr) = run(&[&input], &out, Some("1700000000"));
+    assert_eq!(status, Some(0), "{stderr}");
+    (input, out)
+}
+
+#[test]
+fn a_missing_or_empty_input_root_exits_2_and_leaves_the_outputs_alone() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (_, out) = good_night(dir.path());
+    let before = contents(&out);
+
+    // An unmounted share: exit 2, the reason on stderr even under --quiet.
+    let (status, stderr) = run(&[&dir.path().join("share")], &out, None);
+    assert_eq!(status, Some(2));
+    assert!(
+        stderr.contains("input not found") && stderr.contains("share"),
+        "{stderr}"
+    );
+    assert_eq!(contents(&out), before, "outputs untouched");
+
+    // A root holding nothing to read.
+    let empty = dir.path().join("empty");
+    std::fs::create_dir_all(&empty).expect("dir");
+    std::fs::write(empty.join("notes.docx"), "x").expect("write");
+    let (status, stderr) = run(&[&empty], &out, None);
+    assert_eq!(status, Some(2));
+    assert!(stderr.contains("no input files"), "{stderr}");
+    assert_eq!(contents(&out), before, "outputs untouched");
+
+    // Files, but none readable: exit 3 (failed inputs), outputs still untouched.
+    let broken = dir.path().join("broken");
+    std::fs::create_dir_all(&broken).expect("dir");
+    std::fs::write(broken.join("a.txt"), "").expect("write");
+    std::fs::write(broken.join("b.xlsx"), "not a zip").expect("write");
+    let (status, stderr) = run(&[&broken], &out, None);
+    assert_eq!(status, Some(3));
+    assert!(
+        stderr.contains("a.txt") && stderr.contains("empty file"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("left as they are"), "{stderr}");
+    assert_eq!(contents(&out), before, "outputs untouched");
+}
+
+#[test]
+fn a_second_run_on_the_same_output_exits_4_and_a_stale_lock_is_taken_over() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (input, out) = good_night(dir.path());
+    assert!(
+        !out.join(".fiscal-run.lock").exists(),
+        "released after a run"
+    );
+    let before = contents(&out);
+
+    // A live run (this test process stands in for it) holds the directory.
+    let lock = out.join(".fiscal-run.lock");
+    std::fs::write(
+        &lock,
+        format!("{}\n2026-12-06T01:00:00Z\n", std::process::id()),
+    )
+    .expect("lock");
+    let (status, stderr) = run(&[&input], &out, None);
+    assert_eq!(status, Some(4), "{stderr}");
+    assert!(
+        stderr.contains(&format!("pid {}", std::process::id())),
+        "{stderr}"
+    );
+    std::fs::remove_file(&lock).expect("unlock");
+    assert_eq!(contents(&out), before, "nothing written by the refused run");
+
+    // Left by a process that no longer exists (killed): taken over, with a note.
+    std::fs::write(&lock, "2147483000\n2026-12-05T01:00:00Z\n").expect("lock");
+    let (status, stderr) = run(&[&input], &out, Some("1700000000"));
+    assert_eq!(status, Some(0), "{stderr}");
+    assert!(
+        stderr.contains("stale lock") && stderr.contains("2147483000"),
+        "{stderr}"
+    );
+    assert!(!lock.exists(), "released");
+    assert_eq!(contents(&out), before, "same inputs, same outputs");
+}
+
+#[test]
+fn run_json_says_when_and_why() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (input, out) = good_night(dir.path());
+    // Reproducible: both times are SOURCE_DATE_EPOCH, no duration.
+    let s = summary(&out);
+    assert_eq!(s["schema_version"], 2);
+    assert_eq!(s["started_at"]["utc"], "2023-11-14T22:13:20Z");
+    assert_eq!(s["finished_at"]["shanghai"], "2023-11-15T06:13:20+08:00");
+    assert!(s["duration_ms"].is_null());
+    assert_eq!(s["exit_reason"], "ok");
+
+    // A real night: wall-clock times, finish not before start, duration present; a failed
+    // input makes the reason.
+    std::fs::write(input.join("zero.txt"), "").expect("write");
+    let (status, stderr) = run(&[&input], &out, None);
+    assert_eq!(status, Some(3), "{stderr}");
+    assert!(
+        stderr.contains("zero.txt"),
+        "errors shown under --quiet: {stderr}"
+    );
+    let s = summary(&out);
+    assert_eq!(s["exit_code"], 3);
+    assert_eq!(s["exit_reason"], "failed_inputs");
+    let started = s["started_at"]["utc"].as_str().expect("utc");
+    let finished = s["finished_at"]["utc"].as_str().expect("utc");
+    assert!(started.ends_with('Z') && started.len() == 20, "{started}");
+    assert!(finished >= started, "{started} → {finished}");
+    assert!(s["finished_at"]["shanghai"]
+        .as_str()
+        .expect("cst")
+        .ends_with("+08:00"));
+    assert!(s["duration_ms"].as_u64().is_some());
+}
+
+#[test]
+fn the_walk_reads_each_real_file_once_and_never_a_fifo() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let input = dir.path().join("in");
+    let sub = input.join("sub");
+    std::fs::create_dir_all(&sub).expect("dir");
+    let doc = input.join("doc.txt");
+    std::fs::copy(a_sample_text(), &doc).expect("copy");
+    // A link to a parent (a loop), a second name for the same file, a FIFO.
+    std::os::unix::fs::symlink("..", sub.join("up")).expect("symlink");
+    std::os::unix::fs::symlink(&doc, sub.join("again.txt")).expect("symlink");
+    let fifo = input.join("pipe.txt");
+    let made = StdCommand::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success());
+    let out = dir.path().join("out");
+    let (status, stderr) = run(&[&input], &out, Some("1700000000"));
+    assert_eq!(status, Some(0), "{stderr}");
+    let s = summary(&out);
+    assert_eq!(s["inputs"], 1, "one real file: {s}");
+    let reasons = s["skipped"]["files"].to_string();
+    assert!(reasons.contains("same file as"), "{reasons}");
+    assert!(reasons.contains("directory already read"), "{reasons}");
+    if made {
+        assert!(reasons.contains("a FIFO"), "{reasons}");
+    }
+}
+
+#[test]
+fn a_closed_pipe_ends_the_output_quietly() {
+    // A plan longer than a pipe's buffer, so the writer meets the closed end.
+    let dir = tempfile::tempdir().expect("tmp");
+    for i in 0..2000 {
+        std::fs::write(
+            dir.path()
+                .join(format!("document-with-a-long-name-{i:05}.txt")),
+            "x",
+        )
+        .expect("write");
+    }
+    let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin("fiscal"))
+        .args(["run", "--dry-run", "--input"])
+        .arg(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawns");
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("waits");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
