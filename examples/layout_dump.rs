@@ -6,7 +6,7 @@ fn main() {
     let doc = if path.ends_with(".pdf") {
         pdf::read(&bytes).expect("pdf").doc
     } else {
-        let (text, _) = decode::decode(&bytes).expect("decode");
+        let text = decode::decode(&bytes).expect("decode").text;
         pagetext::split(&text)
     };
     let what = std::env::args().nth(2).unwrap_or_default();

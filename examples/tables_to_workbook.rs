@@ -13,7 +13,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let (Some(input), Some(output)) = (args.get(1), args.get(2)) else {
         return Err("usage: tables_to_workbook INPUT.txt OUTPUT.xlsx".into());
     };
-    let (decoded, _) = decode::decode(&std::fs::read(input)?)?;
+    let decoded = decode::decode(&std::fs::read(input)?)?.text;
     std::fs::write(output, tables_workbook(&decoded)?)?;
     Ok(())
 }

@@ -100,5 +100,32 @@ fn inspect_invalid_utf8_names_the_byte() {
     assert_eq!(out.status.code(), Some(2));
     let report: Value = serde_json::from_slice(&out.stdout).expect("JSON");
     let message = report["errors"][0]["message"].as_str().unwrap_or_default();
-    assert!(message.contains("invalid UTF-8 at byte 3"), "{message}");
+    assert!(
+        message.contains("UTF-8") && message.contains("the first at byte 3"),
+        "{message}"
+    );
+}
+
+#[test]
+fn inspect_reads_text_with_a_few_bad_bytes_and_says_where_they_are() {
+    for (file, encoding, at) in [
+        ("invalid_utf8_mid.txt", "utf-8", "at byte 25986, 25988"),
+        ("gb18030_invalid_mid.txt", "gb18030", "at byte 19653"),
+    ] {
+        let path = common::repo().join("tests/hostile").join(file);
+        let out = Command::cargo_bin("fiscal")
+            .expect("binary")
+            .args(["inspect", "--format", "json"])
+            .arg(&path)
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(0), "{file}: a partial read");
+        let report: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        assert_eq!(report["encoding"], encoding, "{file}");
+        let facts = report["facts"].as_array().map_or(0, Vec::len);
+        assert!(facts > 100, "{file}: the rest is read ({facts} facts)");
+        let message = report["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(at), "{file}: {message}");
+        assert!(message.contains("replaced"), "{file}: {message}");
+    }
 }

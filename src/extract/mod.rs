@@ -291,7 +291,7 @@ fn fill(report: &mut DocumentReport, extraction: Extraction) {
 pub fn read_text_bytes(file: &str, bytes: &[u8]) -> DocumentReport {
     let mut report = DocumentReport::empty(file);
     report.doc_id = Some(doc_id(bytes));
-    let (decoded, encoding) = match decode::decode(bytes) {
+    let decoded = match decode::decode(bytes) {
         Ok(d) => d,
         Err(e) => {
             report
@@ -300,8 +300,32 @@ pub fn read_text_bytes(file: &str, bytes: &[u8]) -> DocumentReport {
             return report;
         }
     };
-    report.encoding = Some(encoding.as_str().to_string());
-    fill(&mut report, extract_text(&decoded));
+    report.encoding = Some(decoded.encoding.as_str().to_string());
+    fill(&mut report, extract_text(&decoded.text));
+    if !decoded.replaced.is_empty() {
+        // The rest is read; the damage is reported where it is (a partial read).
+        const LISTED: usize = 10;
+        let mut at: Vec<String> = decoded
+            .replaced
+            .iter()
+            .take(LISTED)
+            .map(ToString::to_string)
+            .collect();
+        if decoded.replaced.len() > LISTED {
+            at.push(format!("… {} more", decoded.replaced.len() - LISTED));
+        }
+        report.errors.push(error(
+            "encoding",
+            format!(
+                "{file}: {} invalid {} byte sequence{} replaced by U+FFFD, the rest read: at byte {}",
+                decoded.replaced.len(),
+                decoded.encoding.as_str(),
+                if decoded.replaced.len() == 1 { "" } else { "s" },
+                at.join(", ")
+            ),
+            None,
+        ));
+    }
     report
 }
 
