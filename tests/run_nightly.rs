@@ -234,3 +234,87 @@ fn a_closed_pipe_ends_the_output_quietly() {
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// The four outputs under their final names (absent ones as `None`).
+fn finals(out: &Path) -> Vec<Option<Vec<u8>>> {
+    ["report.xlsx", "facts.parquet", "anomalies.csv", "run.json"]
+        .iter()
+        .map(|n| std::fs::read(out.join(n)).ok())
+        .collect()
+}
+
+#[test]
+fn a_run_killed_at_any_moment_leaves_one_whole_set_of_outputs() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (small, out) = good_night(dir.path());
+    let previous = finals(&out);
+    let saved: Vec<(String, Vec<u8>)> = contents(&out);
+    // A bigger night: the sample document plus a generated archive, long enough to be killed
+    // while reading, consolidating and writing.
+    let big = dir.path().join("big");
+    std::fs::create_dir_all(&big).expect("dir");
+    fiscal_archive::synth::generate(&big, 40, 3).expect("archive");
+    let spawn = || {
+        StdCommand::new(assert_cmd::cargo::cargo_bin("fiscal"))
+            .args(["run", "--quiet", "--fail-on", "never", "--out"])
+            .arg(&out)
+            .arg("--input")
+            .arg(&small)
+            .arg("--input")
+            .arg(&big)
+            .env("SOURCE_DATE_EPOCH", "1700000000")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawns")
+    };
+    let reset = || {
+        std::fs::remove_dir_all(&out).expect("clear");
+        std::fs::create_dir_all(&out).expect("dir");
+        for (name, bytes) in &saved {
+            std::fs::write(out.join(name), bytes).expect("restore");
+        }
+    };
+    let started = std::time::Instant::now();
+    assert!(spawn().wait().expect("runs").success());
+    let full = started.elapsed();
+    let new = finals(&out);
+    assert_ne!(new, previous);
+
+    let mut outcomes = (0, 0);
+    for percent in [10u32, 50, 80, 90, 96] {
+        reset();
+        let mut child = spawn();
+        std::thread::sleep(full * percent / 100);
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        if out.join(".fiscal-commit").exists() {
+            continue; // killed between the commit and its renames: the next run finishes it
+        }
+        let now = finals(&out);
+        if now == previous {
+            outcomes.0 += 1;
+        } else {
+            assert!(
+                now == new,
+                "killed at {percent}% of the run: a mix of two runs"
+            );
+            outcomes.1 += 1;
+        }
+    }
+    eprintln!("kills: {outcomes:?} (previous set kept, new set complete); full run {full:?}");
+    assert!(
+        outcomes.0 > 0,
+        "no kill landed before the commit: {outcomes:?}"
+    );
+
+    // The next run cleans up after the last killed one and writes the new set.
+    assert!(spawn().wait().expect("runs").success());
+    assert_eq!(finals(&out), new);
+    let leftovers: Vec<String> = contents(&out)
+        .into_iter()
+        .map(|(n, _)| n)
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}

@@ -270,6 +270,13 @@ pub fn run(args: Args) -> ExitCode {
             return code(exit::FAILURE);
         }
     };
+    let o = &plan.outputs;
+    for note in report::commit::recover(
+        &o.dir,
+        &[&o.workbook, &o.parquet, &o.anomalies_csv, &o.run_json],
+    ) {
+        eprintln!("fiscal run: {note}");
+    }
     let reports = match read_all(&plan) {
         Ok(r) => r,
         Err(e) => {
@@ -322,8 +329,9 @@ pub fn run(args: Args) -> ExitCode {
     }
     .to_string();
     let created = started_at;
-    if let Err(e) = report::write_all(&archive, &plan, created) {
-        eprintln!("fiscal run: {e}");
+    let mut set = report::commit::OutputSet::new(&plan.outputs.dir);
+    if let Err(e) = report::write_all(&archive, &plan, created, &mut set) {
+        eprintln!("fiscal run: {e}; the previous outputs are left as they were");
         return code(exit::FAILURE);
     }
     summary.started_at = started_text;
@@ -331,7 +339,7 @@ pub fn run(args: Args) -> ExitCode {
     if plan.source_date_epoch.is_none() {
         summary.duration_ms = Some(started.elapsed().as_millis());
     }
-    if let Err(e) = report::write_run_json(&plan, &summary) {
+    if let Err(e) = report::write_run_json(&plan, &summary, &mut set).and_then(|()| set.commit()) {
         eprintln!("fiscal run: {e}");
         return code(exit::FAILURE);
     }

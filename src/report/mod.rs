@@ -1,7 +1,7 @@
-//! Outputs: the workbook, `facts.parquet`, `anomalies.csv` and `run.json`, each written
-//! atomically (a temporary file in the output directory, then a rename), so a scheduler never
-//! sees half a file.
+//! Outputs: the workbook, `facts.parquet`, `anomalies.csv` and `run.json`, replaced as one
+//! set ([`commit`]), so a scheduler never sees half a file nor a mix of two runs.
 
+pub mod commit;
 pub mod labels;
 pub mod tables_workbook;
 pub mod workbook;
@@ -32,48 +32,6 @@ fn out_err(path: &Path, e: impl ToString) -> OutputError {
         path: path.display().to_string(),
         message: e.to_string(),
     }
-}
-
-/// Writes `bytes` to `path` through a temporary file in the same directory.
-///
-/// # Errors
-/// [`OutputError`] naming the path.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
-    write_atomic_with(path, |w| w.write_all(bytes).map_err(|e| e.to_string()))
-}
-
-/// Writes `path` through a temporary file in the same directory, the content streamed by
-/// `write` (a large output never sits whole in memory).
-///
-/// # Errors
-/// [`OutputError`] naming the path.
-pub fn write_atomic_with(
-    path: &Path,
-    write: impl FnOnce(&mut std::io::BufWriter<&std::fs::File>) -> Result<(), String>,
-) -> Result<(), OutputError> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| out_err(dir, e))?;
-    let tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| out_err(path, e))?;
-    {
-        let mut w = std::io::BufWriter::new(tmp.as_file());
-        write(&mut w).map_err(|e| out_err(path, e))?;
-        w.flush().map_err(|e| out_err(path, e))?;
-    }
-    // Temporary files are private; the outputs are for readers of the output directory.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let perms = std::fs::Permissions::from_mode(0o644);
-        tmp.as_file()
-            .set_permissions(perms)
-            .map_err(|e| out_err(path, e))?;
-    }
-    tmp.as_file().sync_all().map_err(|e| out_err(path, e))?;
-    tmp.persist(path).map_err(|e| out_err(path, e.error))?;
-    Ok(())
 }
 
 /// A CSV field, quoted when needed and escaped against formula injection: a cell starting with
@@ -293,31 +251,41 @@ pub fn utc(ts: i64) -> String {
     )
 }
 
-/// Writes the workbook and exports; `created` is the workbook's creation time. run.json is
-/// written by [`write_run_json`], last, so its duration includes this.
+/// Writes the workbook and exports into `set`; `created` is the workbook's creation time.
+/// run.json is staged by [`write_run_json`], last, so its duration includes this.
 ///
 /// # Errors
 /// [`OutputError`] naming the first output that could not be written.
-pub fn write_all(archive: &Archive, plan: &Plan, created: i64) -> Result<(), OutputError> {
+pub fn write_all(
+    archive: &Archive,
+    plan: &Plan,
+    created: i64,
+    set: &mut commit::OutputSet,
+) -> Result<(), OutputError> {
     let o = &plan.outputs;
     let generated = utc(created);
     let book = workbook::build(archive, plan, &generated, Some(created))
         .map_err(|e| out_err(&o.workbook, e))?;
-    write_atomic(&o.workbook, &book)?;
-    write_atomic_with(&o.parquet, |w| parquet(archive, w))?;
+    set.stage(&o.workbook, &book)?;
+    drop(book);
+    set.stage_with(&o.parquet, |w| parquet(archive, w))?;
     let csv = anomalies_csv(archive).map_err(|e| out_err(&o.anomalies_csv, e))?;
-    write_atomic(&o.anomalies_csv, csv.as_bytes())?;
+    set.stage(&o.anomalies_csv, csv.as_bytes())?;
     Ok(())
 }
 
-/// Writes run.json.
+/// Writes run.json into `set`.
 ///
 /// # Errors
 /// [`OutputError`] naming run.json.
-pub fn write_run_json(plan: &Plan, summary: &RunSummary) -> Result<(), OutputError> {
+pub fn write_run_json(
+    plan: &Plan,
+    summary: &RunSummary,
+    set: &mut commit::OutputSet,
+) -> Result<(), OutputError> {
     let o = &plan.outputs;
     let json = serde_json::to_string_pretty(summary).map_err(|e| out_err(&o.run_json, e))? + "\n";
-    write_atomic(&o.run_json, json.as_bytes())
+    set.stage(&o.run_json, json.as_bytes())
 }
 
 #[cfg(test)]
