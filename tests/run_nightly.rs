@@ -81,7 +81,7 @@ fn a_missing_or_empty_input_root_exits_2_and_leaves_the_outputs_alone() {
         stderr.contains("input not found") && stderr.contains("share"),
         "{stderr}"
     );
-    assert_eq!(contents(&out), before, "outputs untouched");
+    assert!(contents(&out) == before, "outputs untouched");
 
     // A root holding nothing to read.
     let empty = dir.path().join("empty");
@@ -90,7 +90,7 @@ fn a_missing_or_empty_input_root_exits_2_and_leaves_the_outputs_alone() {
     let (status, stderr) = run(&[&empty], &out, None);
     assert_eq!(status, Some(2));
     assert!(stderr.contains("no input files"), "{stderr}");
-    assert_eq!(contents(&out), before, "outputs untouched");
+    assert!(contents(&out) == before, "outputs untouched");
 
     // Files, but none readable: exit 3 (failed inputs), outputs still untouched.
     let broken = dir.path().join("broken");
@@ -104,7 +104,7 @@ fn a_missing_or_empty_input_root_exits_2_and_leaves_the_outputs_alone() {
         "{stderr}"
     );
     assert!(stderr.contains("left as they are"), "{stderr}");
-    assert_eq!(contents(&out), before, "outputs untouched");
+    assert!(contents(&out) == before, "outputs untouched");
 }
 
 #[test]
@@ -131,7 +131,10 @@ fn a_second_run_on_the_same_output_exits_4_and_a_stale_lock_is_taken_over() {
         "{stderr}"
     );
     std::fs::remove_file(&lock).expect("unlock");
-    assert_eq!(contents(&out), before, "nothing written by the refused run");
+    assert!(
+        contents(&out) == before,
+        "nothing written by the refused run"
+    );
 
     // Left by a process that no longer exists (killed): taken over, with a note.
     std::fs::write(&lock, "2147483000\n2026-12-05T01:00:00Z\n").expect("lock");
@@ -142,7 +145,22 @@ fn a_second_run_on_the_same_output_exits_4_and_a_stale_lock_is_taken_over() {
         "{stderr}"
     );
     assert!(!lock.exists(), "released");
-    assert_eq!(contents(&out), before, "same inputs, same outputs");
+    // Same inputs, same facts and flags; run.json and the 变更 sheet now compare with the
+    // previous run, and find nothing changed.
+    let now = contents(&out);
+    for name in ["facts.parquet", "anomalies.csv"] {
+        let file = |c: &[(String, Vec<u8>)]| c.iter().find(|(n, _)| n == name).cloned();
+        assert!(file(&now) == file(&before), "{name} differs");
+    }
+    let s = summary(&out);
+    assert_eq!(s["changes"]["previous_run"], "2023-11-14T22:13:20Z");
+    for count in [
+        &s["changes"]["documents"]["changed"]["count"],
+        &s["changes"]["anomalies"]["new"]["count"],
+        &s["changes"]["headlines"]["count"],
+    ] {
+        assert_eq!(count, 0, "{}", s["changes"]);
+    }
 }
 
 #[test]
@@ -279,7 +297,7 @@ fn a_run_killed_at_any_moment_leaves_one_whole_set_of_outputs() {
     assert!(spawn().wait().expect("runs").success());
     let full = started.elapsed();
     let new = finals(&out);
-    assert_ne!(new, previous);
+    assert!(new != previous, "the bigger night gives other outputs");
 
     let mut outcomes = (0, 0);
     for percent in [10u32, 50, 80, 90, 96] {
@@ -308,13 +326,66 @@ fn a_run_killed_at_any_moment_leaves_one_whole_set_of_outputs() {
         "no kill landed before the commit: {outcomes:?}"
     );
 
-    // The next run cleans up after the last killed one and writes the new set.
+    // The next run cleans up after the last killed one and writes the new set (its facts
+    // and flags: run.json and the workbook compare with whichever run came before).
     assert!(spawn().wait().expect("runs").success());
-    assert_eq!(finals(&out), new);
+    assert!(
+        finals(&out)[1..3] == new[1..3],
+        "facts and flags of the new set"
+    );
     let leftovers: Vec<String> = contents(&out)
         .into_iter()
         .map(|(n, _)| n)
         .filter(|n| n.starts_with('.'))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn changes_since_the_last_run_name_the_changed_document_and_its_figures() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (input, out) = good_night(dir.path());
+    let first = summary(&out);
+    assert!(first["changes"]["previous_run"].is_null(), "a first run");
+    let rows = common::sheet(&out.join("report.xlsx"), "变更");
+    assert_eq!(common::text(&rows[1][0]), "首次运行");
+
+    // The document is reprinted with one figure changed, and a second one arrives.
+    let doc = input.join("doc.txt");
+    let text = std::fs::read_to_string(&doc).expect("text");
+    let figure = first_amount(&text);
+    assert!(!figure.is_empty(), "an amount to change");
+    std::fs::write(&doc, text.replacen(&figure, "9999.99", 1)).expect("write");
+    std::fs::write(input.join("zero.txt"), "").expect("write");
+    let (status, stderr) = run(&[&input], &out, Some("1700000100"));
+    assert_eq!(status, Some(3), "{stderr}");
+    let c = &summary(&out)["changes"];
+    assert_eq!(c["previous_run"], "2023-11-14T22:13:20Z");
+    let file = doc.display().to_string();
+    assert_eq!(
+        c["documents"]["changed"]["items"],
+        serde_json::json!([file])
+    );
+    assert_eq!(c["documents"]["added"]["count"], 1, "{c}");
+    assert_eq!(c["documents"]["removed"]["count"], 0, "{c}");
+    let moved = c["headlines"]["count"].as_u64().unwrap_or(0)
+        + c["anomalies"]["new"]["count"].as_u64().unwrap_or(0);
+    assert!(moved > 0, "the changed figure shows: {c}");
+    let rows = common::sheet(&out.join("report.xlsx"), "变更");
+    assert!(rows
+        .iter()
+        .any(|r| common::text(&r[0]) == "内容有变化的文档" && common::text(&r[1]) == file));
+}
+
+/// The first `NNN.NN` amount printed before 万元 in `text`.
+fn first_amount(text: &str) -> String {
+    let at = text.find("万元").expect("an amount");
+    text[..at]
+        .chars()
+        .rev()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect::<Vec<char>>()
+        .into_iter()
+        .rev()
+        .collect()
 }

@@ -59,6 +59,7 @@ fn run_report_writes_every_output_and_the_sheets_in_order() {
         wb.sheet_names(),
         vec![
             "概览",
+            "变更",
             "部门年度",
             "趋势",
             "异常",
@@ -344,6 +345,7 @@ fn run_in_english_labels_the_sheets_in_english() {
         wb.sheet_names(),
         vec![
             "Overview",
+            "Changes",
             "Departments",
             "Trends",
             "Anomalies",

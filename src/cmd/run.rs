@@ -329,8 +329,21 @@ pub fn run(args: Args) -> ExitCode {
     }
     .to_string();
     let created = started_at;
+    // What changed since the previous run into this directory (its state file).
+    use crate::analysis::changes::{Changes, RunState, STATE_FILE};
+    let state = RunState::of(&archive, &started_text.utc);
+    summary.changes = match RunState::load(&plan.outputs.dir.join(STATE_FILE)) {
+        Ok(Some(before)) => Changes::between(&before, &state),
+        Ok(None) => Changes::none("first run into this output directory: nothing to compare with"),
+        Err(e) => {
+            eprintln!("fiscal run: previous state not compared: {e}");
+            Changes::none(format!("previous state not compared: {e}"))
+        }
+    };
     let mut set = report::commit::OutputSet::new(&plan.outputs.dir);
-    if let Err(e) = report::write_all(&archive, &plan, created, &mut set) {
+    if let Err(e) = report::write_all(&archive, &plan, created, &summary.changes, &mut set)
+        .and_then(|()| report::write_state(&plan, &state, &mut set))
+    {
         eprintln!("fiscal run: {e}; the previous outputs are left as they were");
         return code(exit::FAILURE);
     }

@@ -120,3 +120,20 @@ pub fn kind(k: &str, lang: Language) -> &str {
         (k, _) => k,
     }
 }
+
+pub const SHEET_CHANGES: L = L("变更", "Changes");
+pub const CHANGE: L = L("变更类别", "Change");
+pub const SUBJECT: L = L("对象", "Subject");
+pub const DETAIL: L = L("内容", "Detail");
+pub const BEFORE: L = L("之前", "Before");
+pub const AFTER: L = L("之后", "After");
+pub const FIRST_RUN: L = L("首次运行", "First run");
+pub const NO_CHANGE: L = L("无变化", "No change");
+pub const SINCE: L = L("对比的上次运行（UTC）", "Compared with the run of (UTC)");
+pub const DOC_ADDED: L = L("新增文档", "Document added");
+pub const DOC_CHANGED: L = L("内容有变化的文档", "Document changed");
+pub const DOC_REMOVED: L = L("移除的文档", "Document removed");
+pub const ANOMALY_NEW: L = L("新出现的异常", "New anomaly");
+pub const ANOMALY_RESOLVED: L = L("已消除的异常", "Resolved anomaly");
+pub const FIGURE_CHANGED: L = L("数据有变化", "Figure changed");
+pub const MORE_IN_RUN_JSON: L = L("另有{n}条，见 run.json", "{n} more: see run.json");

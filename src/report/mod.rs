@@ -144,6 +144,8 @@ pub struct RunSummary {
     /// Why the run exits with `exit_code`: `ok`, `failed_inputs`, `fail_on` (an anomaly at
     /// or above the pipeline's `fail_on` severity), or both joined by `+`.
     pub exit_reason: String,
+    /// What changed since the previous run into this output directory.
+    pub changes: crate::analysis::changes::Changes,
 }
 
 /// One moment as RFC 3339 text in UTC and in Asia/Shanghai (UTC+8, no daylight saving).
@@ -225,6 +227,7 @@ impl RunSummary {
             duration_ms: None,
             exit_code: 0,
             exit_reason: "ok".to_string(),
+            changes: crate::analysis::changes::Changes::default(),
         }
     }
 }
@@ -260,11 +263,12 @@ pub fn write_all(
     archive: &Archive,
     plan: &Plan,
     created: i64,
+    changes: &crate::analysis::changes::Changes,
     set: &mut commit::OutputSet,
 ) -> Result<(), OutputError> {
     let o = &plan.outputs;
     let generated = utc(created);
-    let book = workbook::build(archive, plan, &generated, Some(created))
+    let book = workbook::build(archive, plan, &generated, Some(created), changes)
         .map_err(|e| out_err(&o.workbook, e))?;
     set.stage(&o.workbook, &book)?;
     drop(book);
@@ -272,6 +276,22 @@ pub fn write_all(
     let csv = anomalies_csv(archive).map_err(|e| out_err(&o.anomalies_csv, e))?;
     set.stage(&o.anomalies_csv, csv.as_bytes())?;
     Ok(())
+}
+
+/// Writes the state the next run compares with ([`crate::analysis::changes`]) into `set`.
+///
+/// # Errors
+/// [`OutputError`] naming the state file.
+pub fn write_state(
+    plan: &Plan,
+    state: &crate::analysis::changes::RunState,
+    set: &mut commit::OutputSet,
+) -> Result<(), OutputError> {
+    let path = plan.outputs.dir.join(crate::analysis::changes::STATE_FILE);
+    set.stage_with(&path, |w| {
+        serde_json::to_writer(&mut *w, state).map_err(|e| e.to_string())?;
+        w.write_all(b"\n").map_err(|e| e.to_string())
+    })
 }
 
 /// Writes run.json into `set`.

@@ -17,6 +17,7 @@ use rust_xlsxwriter::{
 };
 
 use super::labels::{self as l, L};
+use crate::analysis::changes::Changes;
 use crate::analysis::{count_of, frames, Archive, InputStatus};
 use crate::catalog::{catalog, Scope};
 use crate::extract::CheckState;
@@ -778,6 +779,105 @@ fn inputs(wb: &mut Workbook, archive: &Archive, plan: &Plan, f: &Formats) -> Res
     Ok(())
 }
 
+/// 变更: what changed since the previous run into the same output directory, first the
+/// documents, then the anomalies, then the figures (lists capped as in run.json).
+fn changes_sheet(
+    wb: &mut Workbook,
+    changes: &Changes,
+    plan: &Plan,
+    f: &Formats,
+) -> Result<(), XlsxError> {
+    let lang = plan.language;
+    let ws = wb.add_worksheet().set_name(l::SHEET_CHANGES.get(lang))?;
+    let cols = [
+        (l::CHANGE, 18.0),
+        (l::SUBJECT, 60.0),
+        (l::DETAIL, 70.0),
+        (l::BEFORE, 16.0),
+        (l::AFTER, 16.0),
+    ];
+    header(ws, f, 0, &cols, lang)?;
+    let mut r = 1;
+    let Some(since) = &changes.previous_run else {
+        text(ws, r, 0, l::FIRST_RUN.get(lang))?;
+        text(ws, r, 2, changes.note.as_deref().unwrap_or_default())?;
+        return Ok(());
+    };
+    text(ws, r, 0, l::SINCE.get(lang))?;
+    text(ws, r, 1, since)?;
+    r += 1;
+    if !changes.any() {
+        text(ws, r, 0, l::NO_CHANGE.get(lang))?;
+        return Ok(());
+    }
+    let more = |ws: &mut Worksheet, r: &mut u32, label: L, shown: usize, count: usize| {
+        if count > shown {
+            let note = l::MORE_IN_RUN_JSON
+                .get(lang)
+                .replace("{n}", &(count - shown).to_string());
+            text(ws, *r, 0, label.get(lang))?;
+            text(ws, *r, 1, &note)?;
+            *r += 1;
+        }
+        Ok::<(), XlsxError>(())
+    };
+    let d = &changes.documents;
+    for (label, list) in [
+        (l::DOC_ADDED, &d.added),
+        (l::DOC_CHANGED, &d.changed),
+        (l::DOC_REMOVED, &d.removed),
+    ] {
+        for file in &list.items {
+            text(ws, r, 0, label.get(lang))?;
+            text(ws, r, 1, file)?;
+            r += 1;
+        }
+        more(ws, &mut r, label, list.items.len(), list.count)?;
+    }
+    let a = &changes.anomalies;
+    for (label, list) in [(l::ANOMALY_NEW, &a.new), (l::ANOMALY_RESOLVED, &a.resolved)] {
+        for x in &list.items {
+            let format = match x.severity.as_str() {
+                "error" => &f.error,
+                "warning" => &f.warning,
+                _ => &f.info,
+            };
+            ws.write_string_with_format(r, 0, label.get(lang), format)?;
+            text(ws, r, 1, format!("{} {}", x.file, x.location).trim())?;
+            text(
+                ws,
+                r,
+                2,
+                &format!("{} {}: {}", x.severity, x.rule, x.message),
+            )?;
+            r += 1;
+        }
+        more(ws, &mut r, label, list.items.len(), list.count)?;
+    }
+    for h in &changes.headlines.items {
+        text(ws, r, 0, l::FIGURE_CHANGED.get(lang))?;
+        text(ws, r, 1, &h.department_key)?;
+        text(
+            ws,
+            r,
+            2,
+            &format!("{} · {} · {}", h.fiscal_year, h.kind, h.metric),
+        )?;
+        text(ws, r, 3, h.before.as_deref().unwrap_or("—"))?;
+        text(ws, r, 4, h.after.as_deref().unwrap_or("—"))?;
+        r += 1;
+    }
+    more(
+        ws,
+        &mut r,
+        l::FIGURE_CHANGED,
+        changes.headlines.items.len(),
+        changes.headlines.count,
+    )?;
+    filter(ws, 0, r - 1, cols.len())?;
+    Ok(())
+}
+
 fn rules(wb: &mut Workbook, archive: &Archive, plan: &Plan, f: &Formats) -> Result<(), XlsxError> {
     let lang = plan.language;
     let ws = wb.add_worksheet().set_name(l::SHEET_RULES.get(lang))?;
@@ -860,6 +960,7 @@ pub fn build(
     plan: &Plan,
     generated: &str,
     created: Option<i64>,
+    changes: &Changes,
 ) -> Result<Vec<u8>, String> {
     let f = Formats::new();
     let mut wb = Workbook::new();
@@ -871,6 +972,7 @@ pub fn build(
     wb.set_properties(&props);
     let e = |e: XlsxError| e.to_string();
     overview(&mut wb, archive, plan, generated, &f).map_err(e)?;
+    changes_sheet(&mut wb, changes, plan, &f).map_err(e)?;
     departments(&mut wb, archive, plan, &f).map_err(e)?;
     trends(&mut wb, archive, plan, &f).map_err(e)?;
     anomalies(&mut wb, archive, plan, &f).map_err(e)?;
