@@ -389,3 +389,48 @@ fn first_amount(text: &str) -> String {
         .rev()
         .collect()
 }
+
+#[test]
+fn a_rerun_with_nothing_changed_reads_nothing_and_keeps_the_outputs() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (input, out) = good_night(dir.path());
+    std::fs::write(input.join("zero.txt"), "").expect("write"); // a failed input stays failed
+    let (status, _) = run(&[&input], &out, Some("1700000000"));
+    assert_eq!(status, Some(3));
+    let first = summary(&out);
+    assert_eq!(first["documents_read"], 2);
+    assert_eq!(first["reused_outputs"], false);
+    let data = |out: &Path| -> Vec<(String, Vec<u8>)> {
+        contents(out)
+            .into_iter()
+            .filter(|(n, _)| n != "run.json")
+            .collect()
+    };
+    let before = data(&out);
+
+    let (status, _) = run(&[&input], &out, Some("1700000000"));
+    assert_eq!(status, Some(3), "the same exit code as the run it repeats");
+    let again = summary(&out);
+    assert_eq!(again["documents_read"], 0, "no document read");
+    assert_eq!(again["reused_outputs"], true);
+    assert_eq!(again["inputs"], 2);
+    assert_eq!(again["exit_reason"], "failed_inputs");
+    assert_eq!(again["changes"]["previous_run"], "2023-11-14T22:13:20Z");
+    assert_eq!(again["changes"]["documents"]["changed"]["count"], 0);
+    assert!(data(&out) == before, "outputs byte-identical");
+
+    // Near misses: other settings, or other content with the same name, read everything.
+    let mut cmd = Command::cargo_bin("fiscal").expect("binary");
+    cmd.args(["run", "--quiet", "--lang", "en", "--out"])
+        .arg(&out)
+        .arg("--input")
+        .arg(&input)
+        .env("SOURCE_DATE_EPOCH", "1700000000");
+    assert_eq!(cmd.output().expect("runs").status.code(), Some(3));
+    assert_eq!(summary(&out)["documents_read"], 2, "another language");
+    let doc = input.join("doc.txt");
+    let text = std::fs::read_to_string(&doc).expect("text");
+    std::fs::write(&doc, format!("{text}\n")).expect("write");
+    let (_, _) = run(&[&input], &out, Some("1700000000"));
+    assert_eq!(summary(&out)["documents_read"], 2, "a changed file");
+}

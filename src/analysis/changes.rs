@@ -14,7 +14,7 @@ use super::Archive;
 /// The state file's name in the output directory.
 pub const STATE_FILE: &str = "fiscal-state.json";
 /// The version of the state file's layout; a state of another version is not compared.
-const STATE_VERSION: u32 = 1;
+const STATE_VERSION: u32 = 2;
 /// How many entries each list of [`Changes`] holds (the counts are complete).
 const LISTED: usize = 1000;
 /// Joins the parts of a key (a control character no printed text holds).
@@ -32,6 +32,9 @@ pub struct InputState {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunState {
     pub schema_version: u32,
+    /// What else decides the outputs: the tool build, the pipeline and its settings
+    /// ([`fingerprint`]). Equal fingerprints and equal inputs give equal outputs.
+    pub fingerprint: String,
     /// When the run started (UTC, RFC 3339).
     pub started_at: String,
     pub inputs: BTreeMap<String, InputState>,
@@ -42,13 +45,14 @@ pub struct RunState {
 }
 
 impl RunState {
-    /// The state of a consolidated archive.
-    pub fn of(archive: &Archive, started_at: &str) -> RunState {
-        let doc_ids: BTreeMap<&str, &str> = archive
-            .documents
-            .iter()
-            .filter_map(|d| Some((d.report.file.as_str(), d.report.doc_id.as_deref()?)))
-            .collect();
+    /// The state of a consolidated archive; `content` holds each input's content hash
+    /// ([`content_ids`]).
+    pub fn of(
+        archive: &Archive,
+        started_at: &str,
+        fingerprint: &str,
+        content: &BTreeMap<String, Option<String>>,
+    ) -> RunState {
         let inputs = archive
             .inputs
             .iter()
@@ -56,7 +60,7 @@ impl RunState {
                 (
                     i.file.clone(),
                     InputState {
-                        doc_id: doc_ids.get(i.file.as_str()).map(|s| s.to_string()),
+                        doc_id: content.get(&i.file).cloned().flatten(),
                         status: i.status.as_str().to_string(),
                     },
                 )
@@ -102,6 +106,7 @@ impl RunState {
         }
         RunState {
             schema_version: STATE_VERSION,
+            fingerprint: fingerprint.to_string(),
             started_at: started_at.to_string(),
             inputs,
             anomalies,
@@ -129,6 +134,70 @@ impl RunState {
             ));
         }
         Ok(Some(state))
+    }
+}
+
+/// Each input's content hash (the `doc_id` of [`crate::extract::doc_id`]; `None` for a file
+/// that cannot be read), read in parallel.
+pub fn content_ids(inputs: &[std::path::PathBuf]) -> BTreeMap<String, Option<String>> {
+    use rayon::prelude::*;
+    inputs
+        .par_iter()
+        .map(|p| {
+            (
+                p.display().to_string(),
+                std::fs::read(p).ok().map(|b| crate::extract::doc_id(&b)),
+            )
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .collect()
+}
+
+/// What besides the inputs decides a run's outputs: this build of the tool (version, and the
+/// executable's size and modification time: a rebuild with another catalog is another tool),
+/// the pipeline file's bytes, and the resolved plan (filters, rules, limits, outputs,
+/// language, `SOURCE_DATE_EPOCH`) — not the thread count or `--quiet`.
+pub fn fingerprint(plan: &crate::pipeline::Plan) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    if let Some(meta) = std::env::current_exe()
+        .ok()
+        .and_then(|p| std::fs::metadata(p).ok())
+    {
+        h.update(meta.len().to_le_bytes());
+        if let Some(t) = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        {
+            h.update(t.as_nanos().to_le_bytes());
+        }
+    }
+    if let Some(bytes) = plan.pipeline.as_ref().and_then(|p| std::fs::read(p).ok()) {
+        h.update(&bytes);
+    }
+    let mut value = serde_json::to_value(plan).unwrap_or_default();
+    if let Some(map) = value.as_object_mut() {
+        for key in ["jobs", "quiet", "progress"] {
+            map.remove(key);
+        }
+    }
+    h.update(value.to_string().as_bytes());
+    h.update(format!("{:?}", plan.rules).as_bytes());
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl RunState {
+    /// True when a run with `fingerprint` over inputs with `content` would give this state's
+    /// outputs again: same tool and settings, same files with the same content.
+    pub fn same_run(&self, fingerprint: &str, content: &BTreeMap<String, Option<String>>) -> bool {
+        self.fingerprint == fingerprint
+            && self.inputs.len() == content.len()
+            && content.iter().all(|(file, id)| {
+                id.is_some() && self.inputs.get(file).is_some_and(|s| s.doc_id == *id)
+            })
     }
 }
 
@@ -331,6 +400,7 @@ mod tests {
     fn state(inputs: &[(&str, &str)], anomalies: &[&str], headlines: &[(&str, &str)]) -> RunState {
         RunState {
             schema_version: STATE_VERSION,
+            fingerprint: "f".into(),
             started_at: "t".into(),
             inputs: inputs
                 .iter()

@@ -277,6 +277,19 @@ pub fn run(args: Args) -> ExitCode {
     ) {
         eprintln!("fiscal run: {note}");
     }
+    // Nothing changed since the previous run (same tool, settings and file contents): its
+    // outputs stand; only run.json is written anew.
+    use crate::analysis::changes::{content_ids, fingerprint, Changes, RunState, STATE_FILE};
+    let fingerprint = fingerprint(&plan);
+    let content = content_ids(&plan.inputs);
+    let previous = RunState::load(&plan.outputs.dir.join(STATE_FILE));
+    if let Ok(Some(before)) = &previous {
+        if before.same_run(&fingerprint, &content) {
+            if let Some(exit) = reuse(&plan, before, &started_text, started) {
+                return exit;
+            }
+        }
+    }
     let reports = match read_all(&plan) {
         Ok(r) => r,
         Err(e) => {
@@ -330,9 +343,9 @@ pub fn run(args: Args) -> ExitCode {
     .to_string();
     let created = started_at;
     // What changed since the previous run into this directory (its state file).
-    use crate::analysis::changes::{Changes, RunState, STATE_FILE};
-    let state = RunState::of(&archive, &started_text.utc);
-    summary.changes = match RunState::load(&plan.outputs.dir.join(STATE_FILE)) {
+    let state = RunState::of(&archive, &started_text.utc, &fingerprint, &content);
+    summary.documents_read = archive.inputs.len();
+    summary.changes = match previous {
         Ok(Some(before)) => Changes::between(&before, &state),
         Ok(None) => Changes::none("first run into this output directory: nothing to compare with"),
         Err(e) => {
@@ -373,6 +386,66 @@ pub fn run(args: Args) -> ExitCode {
         }
     }
     code(summary.exit_code)
+}
+
+/// The previous run's outputs kept for a run over the same inputs with the same tool and
+/// settings: run.json is the previous one with this run's times, no document read
+/// (`documents_read` 0, `reused_outputs` true) and no changes. `None` when the previous
+/// outputs are not all there or run.json cannot be read (then the run reads everything).
+fn reuse(
+    plan: &Plan,
+    before: &crate::analysis::changes::RunState,
+    started_text: &crate::report::Timestamps,
+    started: Instant,
+) -> Option<ExitCode> {
+    let o = &plan.outputs;
+    if ![&o.workbook, &o.parquet, &o.anomalies_csv]
+        .iter()
+        .all(|p| p.is_file())
+    {
+        return None;
+    }
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&o.run_json).ok()?).ok()?;
+    let exit_code = u8::try_from(json.get("exit_code")?.as_u64()?).ok()?;
+    let map = json.as_object_mut()?;
+    let finished = crate::report::Timestamps::of(plan.source_date_epoch.unwrap_or_else(now));
+    let changes = crate::analysis::changes::Changes {
+        previous_run: Some(before.started_at.clone()),
+        ..Default::default()
+    };
+    let duration = plan
+        .source_date_epoch
+        .is_none()
+        .then(|| started.elapsed().as_millis());
+    for (key, value) in [
+        ("started_at", serde_json::to_value(started_text).ok()?),
+        ("finished_at", serde_json::to_value(&finished).ok()?),
+        ("duration_ms", serde_json::to_value(duration).ok()?),
+        ("documents_read", serde_json::Value::from(0)),
+        ("reused_outputs", serde_json::Value::from(true)),
+        ("changes", serde_json::to_value(&changes).ok()?),
+    ] {
+        map.insert(key.to_string(), value);
+    }
+    let text = serde_json::to_string_pretty(&json).ok()? + "\n";
+    let mut set = report::commit::OutputSet::new(&o.dir);
+    if let Err(e) = set
+        .stage(&o.run_json, text.as_bytes())
+        .and_then(|()| set.commit())
+    {
+        eprintln!("fiscal run: {e}");
+        return Some(code(exit::FAILURE));
+    }
+    if !plan.quiet {
+        eprintln!(
+            "fiscal run: nothing changed since the run of {} ({} inputs, same content, same settings): its outputs stand → {}",
+            before.started_at,
+            before.inputs.len(),
+            o.workbook.display()
+        );
+    }
+    Some(code(exit_code))
 }
 
 /// `12.3 MB`, or `4.5 KB` below a megabyte.

@@ -144,6 +144,10 @@ pub struct RunSummary {
     /// Why the run exits with `exit_code`: `ok`, `failed_inputs`, `fail_on` (an anomaly at
     /// or above the pipeline's `fail_on` severity), or both joined by `+`.
     pub exit_reason: String,
+    /// Inputs read by this run: all of them, or 0 when nothing changed since the previous
+    /// run and its outputs were kept (`reused_outputs`).
+    pub documents_read: usize,
+    pub reused_outputs: bool,
     /// What changed since the previous run into this output directory.
     pub changes: crate::analysis::changes::Changes,
 }
@@ -227,6 +231,8 @@ impl RunSummary {
             duration_ms: None,
             exit_code: 0,
             exit_reason: "ok".to_string(),
+            documents_read: 0,
+            reused_outputs: false,
             changes: crate::analysis::changes::Changes::default(),
         }
     }
