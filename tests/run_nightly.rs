@@ -418,6 +418,24 @@ fn a_rerun_with_nothing_changed_reads_nothing_and_keeps_the_outputs() {
     assert_eq!(again["changes"]["previous_run"], "2023-11-14T22:13:20Z");
     assert_eq!(again["changes"]["documents"]["changed"]["count"], 0);
     assert!(data(&out) == before, "outputs byte-identical");
+    // --no-cache reads everything, and gives the same outputs.
+    let mut cmd = Command::cargo_bin("fiscal").expect("binary");
+    cmd.args(["run", "--quiet", "--no-cache", "--out"])
+        .arg(&out)
+        .arg("--input")
+        .arg(&input)
+        .env("SOURCE_DATE_EPOCH", "1700000000");
+    assert_eq!(cmd.output().expect("runs").status.code(), Some(3));
+    assert_eq!(summary(&out)["documents_read"], 2);
+    // The same facts and flags; its 变更 sheet compares with the previous run (no change),
+    // where the kept workbook still shows the first run's.
+    let named = |c: Vec<(String, Vec<u8>)>, name: &str| c.into_iter().find(|(n, _)| n == name);
+    for name in ["facts.parquet", "anomalies.csv"] {
+        assert!(
+            named(data(&out), name) == named(before.clone(), name),
+            "{name}: a full run gives the same"
+        );
+    }
 
     // Near misses: other settings, or other content with the same name, read everything.
     let mut cmd = Command::cargo_bin("fiscal").expect("binary");

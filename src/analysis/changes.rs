@@ -143,15 +143,19 @@ pub fn content_ids(inputs: &[std::path::PathBuf]) -> BTreeMap<String, Option<Str
     use rayon::prelude::*;
     inputs
         .par_iter()
-        .map(|p| {
-            (
-                p.display().to_string(),
-                std::fs::read(p).ok().map(|b| crate::extract::doc_id(&b)),
-            )
-        })
+        .map(|p| (p.display().to_string(), content_id(p)))
         .collect::<Vec<_>>()
         .into_iter()
         .collect()
+}
+
+/// [`crate::extract::doc_id`] of a file's content, streamed (a huge file is not held).
+fn content_id(path: &std::path::Path) -> Option<String> {
+    use sha2::{Digest, Sha256};
+    let mut file = std::fs::File::open(path).ok()?;
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut file, &mut hasher).ok()?;
+    Some(crate::extract::hex_id(&hasher.finalize()))
 }
 
 /// What besides the inputs decides a run's outputs: this build of the tool (version, and the

@@ -32,6 +32,7 @@ use crate::report::{self, RunSummary};
 ///   fiscal run --pipeline pipelines/audit.toml --department 大洼区智慧城市运行管理中心 --year 2023
 ///   fiscal run --input sample_data --out /tmp/out --jobs 2 --fail-on warning
 ///   fiscal run --dry-run                                  # print the resolved plan
+///   fiscal run --no-cache                                 # read everything even if unchanged
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
@@ -68,6 +69,10 @@ pub struct Args {
     /// Print the resolved plan (inputs, filters, outputs) as JSON and stop.
     #[arg(long)]
     pub dry_run: bool,
+    /// Read every input even when nothing changed since the previous run (by default an
+    /// unchanged archive keeps the previous outputs and only run.json is rewritten).
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -281,9 +286,15 @@ pub fn run(args: Args) -> ExitCode {
     // outputs stand; only run.json is written anew.
     use crate::analysis::changes::{content_ids, fingerprint, Changes, RunState, STATE_FILE};
     let fingerprint = fingerprint(&plan);
-    let content = content_ids(&plan.inputs);
+    let content = match rayon::ThreadPoolBuilder::new()
+        .num_threads(plan.jobs)
+        .build()
+    {
+        Ok(pool) => pool.install(|| content_ids(&plan.inputs)),
+        Err(_) => content_ids(&plan.inputs),
+    };
     let previous = RunState::load(&plan.outputs.dir.join(STATE_FILE));
-    if let Ok(Some(before)) = &previous {
+    if let (Ok(Some(before)), false) = (&previous, args.no_cache) {
         if before.same_run(&fingerprint, &content) {
             if let Some(exit) = reuse(&plan, before, &started_text, started) {
                 return exit;

@@ -331,7 +331,11 @@ pub fn read_text_bytes(file: &str, bytes: &[u8]) -> DocumentReport {
 
 /// SHA-256 prefix of the content.
 pub fn doc_id(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
+    hex_id(&Sha256::digest(bytes))
+}
+
+/// The id of a SHA-256 digest: its first 8 bytes in hex.
+pub fn hex_id(digest: &[u8]) -> String {
     digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
 }
 
