@@ -423,6 +423,7 @@ fn walk(
     root: &Path,
     include: &GlobSet,
     exclude: &GlobSet,
+    output_dir: Option<&Path>,
     seen: &mut std::collections::HashSet<PathBuf>,
     out: &mut Vec<PathBuf>,
     skipped: &mut Vec<Skipped>,
@@ -457,6 +458,11 @@ fn walk(
             };
             if meta.is_dir() {
                 match std::fs::canonicalize(&p) {
+                    // The run's own outputs (`--input . --out out`) are not inputs.
+                    Ok(real) if Some(real.as_path()) == output_dir => skipped.push(Skipped {
+                        file: p.display().to_string(),
+                        reason: "the output directory of this run".to_string(),
+                    }),
                     Ok(real) if !seen.insert(real.clone()) => skipped.push(Skipped {
                         file: p.display().to_string(),
                         reason: format!(
@@ -560,12 +566,18 @@ impl Plan {
         let mut missing_inputs = Vec::new();
         let mut skipped = Vec::new();
         let mut seen = std::collections::HashSet::new();
+        let out_dir = o
+            .out
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(&file.output.dir));
+        let out_real = std::fs::canonicalize(&out_dir).ok();
         for root in &roots {
             match std::fs::metadata(root) {
                 Ok(m) if m.is_dir() => walk(
                     root,
                     &include,
                     &exclude,
+                    out_real.as_deref(),
                     &mut seen,
                     &mut inputs,
                     &mut skipped,
@@ -594,10 +606,7 @@ impl Plan {
         if !o.kinds.is_empty() {
             filters.kinds = o.kinds.clone();
         }
-        let dir = o
-            .out
-            .clone()
-            .unwrap_or_else(|| PathBuf::from(&file.output.dir));
+        let dir = out_dir;
         let outputs = Outputs {
             workbook: dir.join(&file.output.workbook),
             parquet: dir.join(&file.output.parquet),

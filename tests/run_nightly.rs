@@ -214,11 +214,20 @@ fn the_walk_reads_each_real_file_once_and_never_a_fifo() {
         .arg(&fifo)
         .status()
         .is_ok_and(|s| s.success());
-    let out = dir.path().join("out");
+    // The outputs inside the input folder (`--input . --out out`): never read back.
+    let out = input.join("out");
+    let (status, stderr) = run(&[&input], &out, Some("1700000000"));
+    assert_eq!(status, Some(0), "{stderr}");
     let (status, stderr) = run(&[&input], &out, Some("1700000000"));
     assert_eq!(status, Some(0), "{stderr}");
     let s = summary(&out);
     assert_eq!(s["inputs"], 1, "one real file: {s}");
+    assert!(
+        s["skipped"]["files"]
+            .to_string()
+            .contains("the output directory of this run"),
+        "{s}"
+    );
     let reasons = s["skipped"]["files"].to_string();
     assert!(reasons.contains("same file as"), "{reasons}");
     assert!(reasons.contains("directory already read"), "{reasons}");
