@@ -61,6 +61,11 @@ enum Command {
 
 fn main() -> ExitCode {
     tune_allocator();
+    // A defect reached by a file's content is caught per file (`fiscal run` reports the file
+    // as failed and goes on); one line says what happened, unless a backtrace is asked for.
+    if std::env::var_os("RUST_BACKTRACE").is_none() {
+        std::panic::set_hook(Box::new(|info| eprintln!("fiscal: internal error: {info}")));
+    }
     let cli = Cli::parse();
     match cli.command {
         Command::Inspect(args) => cmd::inspect::run(args),

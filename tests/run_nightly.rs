@@ -461,3 +461,34 @@ fn a_rerun_with_nothing_changed_reads_nothing_and_keeps_the_outputs() {
     let (_, _) = run(&[&input], &out, Some("1700000000"));
     assert_eq!(summary(&out)["documents_read"], 2, "a changed file");
 }
+
+#[test]
+fn a_file_that_trips_a_defect_fails_alone_and_the_night_goes_on() {
+    // Two hostile files (../shared/hostile) that overflow the decimal arithmetic of a check:
+    // each is a failed input naming the cause; every sample document is still read.
+    let dir = tempfile::tempdir().expect("tmp");
+    let hostile = common::repo().join("tests/hostile");
+    let bad = [
+        hostile.join("overflow_decimal_max.txt"),
+        hostile.join("fuzz_min_695410ae.txt"),
+    ];
+    let sample = common::repo().join("sample_data");
+    let out = dir.path().join("out");
+    let (status, stderr) = run(&[&sample, &bad[0], &bad[1]], &out, Some("1700000000"));
+    assert_eq!(status, Some(3), "{stderr}");
+    let s = summary(&out);
+    assert_eq!(
+        s["documents"],
+        common::sample_inputs().len(),
+        "every sample document read"
+    );
+    assert_eq!(s["inputs"], common::sample_inputs().len() + 2);
+    let failed = s["failed_inputs"].to_string();
+    assert_eq!(
+        s["failed_inputs"].as_array().map(Vec::len),
+        Some(2),
+        "{failed}"
+    );
+    assert!(failed.contains("internal error while reading"), "{failed}");
+    assert!(failed.contains("overflow_decimal_max.txt"), "{failed}");
+}

@@ -190,19 +190,36 @@ pub fn read_all(plan: &Plan) -> Result<Vec<analysis::StoredReport>, String> {
         groups
             .par_iter()
             .map(|group| {
-                let reports = group
-                    .iter()
-                    .map(|&i| {
-                        let report = process(&plan.inputs[i], &plan.rules, &plan.limits);
-                        bar.inc(1);
-                        report
-                    })
-                    .collect();
-                group
-                    .iter()
-                    .copied()
-                    .zip(analysis::prepare(reports, &plan.rules))
-                    .collect::<Vec<_>>()
+                let read = || {
+                    let reports = group
+                        .iter()
+                        .map(|&i| {
+                            let report = process(&plan.inputs[i], &plan.rules, &plan.limits);
+                            bar.inc(1);
+                            report
+                        })
+                        .collect();
+                    analysis::prepare(reports, &plan.rules)
+                };
+                // A defect of ours that a file's content reaches must cost that file, not the
+                // night: the disclosure becomes a failed input naming the cause.
+                let stored = std::panic::catch_unwind(std::panic::AssertUnwindSafe(read))
+                    .unwrap_or_else(|payload| {
+                        let why = panic_text(payload.as_ref());
+                        let failed = group
+                            .iter()
+                            .map(|&i| {
+                                let file = plan.inputs[i].display().to_string();
+                                crate::extract::failed_report(
+                                    &file,
+                                    "internal",
+                                    format!("{file}: internal error while reading ({why}); not read, the run goes on"),
+                                )
+                            })
+                            .collect();
+                        analysis::prepare(failed, &plan.rules)
+                    });
+                group.iter().copied().zip(stored).collect::<Vec<_>>()
             })
             .collect::<Vec<_>>()
     });
@@ -457,6 +474,15 @@ fn reuse(
         );
     }
     Some(code(exit_code))
+}
+
+/// The message a panic carried.
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".to_string())
 }
 
 /// `12.3 MB`, or `4.5 KB` below a megabyte.
