@@ -492,3 +492,30 @@ fn a_file_that_trips_a_defect_fails_alone_and_the_night_goes_on() {
     assert!(failed.contains("internal error while reading"), "{failed}");
     assert!(failed.contains("overflow_decimal_max.txt"), "{failed}");
 }
+
+#[test]
+fn a_run_that_cannot_write_exits_1_and_keeps_the_previous_outputs() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (input, out) = good_night(dir.path());
+    std::fs::write(
+        input.join("second.txt"),
+        std::fs::read(a_sample_text()).expect("read"),
+    )
+    .expect("write");
+    let before = contents(&out);
+    // The workbook library needs a temporary directory; without one it used to abort the run.
+    let output = Command::cargo_bin("fiscal")
+        .expect("binary")
+        .args(["run", "--quiet", "--out"])
+        .arg(&out)
+        .arg("--input")
+        .arg(&input)
+        .env("TMPDIR", dir.path().join("no-such-tmp"))
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("previous outputs are left"), "{stderr}");
+    assert!(contents(&out) == before, "previous outputs untouched");
+}

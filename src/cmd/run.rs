@@ -325,10 +325,22 @@ pub fn run(args: Args) -> ExitCode {
             return code(exit::FAILURE);
         }
     };
-    let archive = match analysis::consolidate(reports, &plan) {
-        Ok(a) => a,
-        Err(e) => {
+    // A defect in the cross-document work or in writing is the run's failure (exit 1, the
+    // previous outputs left as they were), never an abort a scheduler cannot read.
+    let consolidated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        analysis::consolidate(reports, &plan)
+    }));
+    let archive = match consolidated {
+        Ok(Ok(a)) => a,
+        Ok(Err(e)) => {
             eprintln!("fiscal run: consolidation failed: {e}");
+            return code(exit::FAILURE);
+        }
+        Err(payload) => {
+            eprintln!(
+                "fiscal run: consolidation failed: internal error ({}); the previous outputs are left as they were",
+                panic_text(payload.as_ref())
+            );
             return code(exit::FAILURE);
         }
     };
@@ -382,11 +394,23 @@ pub fn run(args: Args) -> ExitCode {
         }
     };
     let mut set = report::commit::OutputSet::new(&plan.outputs.dir);
-    if let Err(e) = report::write_all(&archive, &plan, created, &summary.changes, &mut set)
-        .and_then(|()| report::write_state(&plan, &state, &mut set))
-    {
-        eprintln!("fiscal run: {e}; the previous outputs are left as they were");
-        return code(exit::FAILURE);
+    let written = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        report::write_all(&archive, &plan, created, &summary.changes, &mut set)
+            .and_then(|()| report::write_state(&plan, &state, &mut set))
+    }));
+    match written {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            eprintln!("fiscal run: {e}; the previous outputs are left as they were");
+            return code(exit::FAILURE);
+        }
+        Err(payload) => {
+            eprintln!(
+                "fiscal run: writing the outputs failed: internal error ({}); the previous outputs are left as they were",
+                panic_text(payload.as_ref())
+            );
+            return code(exit::FAILURE);
+        }
     }
     summary.started_at = started_text;
     summary.finished_at = crate::report::Timestamps::of(plan.source_date_epoch.unwrap_or_else(now));

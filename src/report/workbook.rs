@@ -964,6 +964,17 @@ pub fn build(
 ) -> Result<Vec<u8>, String> {
     let f = Formats::new();
     let mut wb = Workbook::new();
+    // The big sheets are buffered in temporary files: beside the outputs (a filesystem the run
+    // must be able to write anyway), not in TMPDIR, which may be small or missing.
+    if let Some(dir) = plan
+        .outputs
+        .workbook
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+        wb.set_tempdir(dir).map_err(|e| e.to_string())?;
+    }
     let mut props = DocProperties::new().set_title("fiscal-archive report");
     if let Some(ts) = created {
         let dt = ExcelDateTime::from_timestamp(ts).map_err(|e| e.to_string())?;
