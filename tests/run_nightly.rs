@@ -209,6 +209,9 @@ fn the_walk_reads_each_real_file_once_and_never_a_fifo() {
     // A link to a parent (a loop), a second name for the same file, a FIFO.
     std::os::unix::fs::symlink("..", sub.join("up")).expect("symlink");
     std::os::unix::fs::symlink(&doc, sub.join("again.txt")).expect("symlink");
+    // A link to nothing (a file moved away): reported by path, on stderr too.
+    std::os::unix::fs::symlink(dir.path().join("moved.txt"), sub.join("dangling.txt"))
+        .expect("symlink");
     let fifo = input.join("pipe.txt");
     let made = StdCommand::new("mkfifo")
         .arg(&fifo)
@@ -220,6 +223,10 @@ fn the_walk_reads_each_real_file_once_and_never_a_fifo() {
     assert_eq!(status, Some(0), "{stderr}");
     let (status, stderr) = run(&[&input], &out, Some("1700000000"));
     assert_eq!(status, Some(0), "{stderr}");
+    assert!(
+        stderr.contains("not read:") && stderr.contains("dangling.txt"),
+        "{stderr}"
+    );
     let s = summary(&out);
     assert_eq!(s["inputs"], 1, "one real file: {s}");
     assert!(

@@ -349,9 +349,15 @@ pub fn run(args: Args) -> ExitCode {
         .findings
         .iter()
         .any(|f| plan.fail_on.reached_by(f.anomaly.severity));
-    // Errors are printed even under --quiet (it hides progress and the summary only).
+    // Errors are printed even under --quiet (it hides progress and the summary only): failed
+    // inputs, and entries of the input folders that could not be listed or opened.
     for f in &summary.failed_inputs {
         eprintln!("fiscal run: failed: {}: {}", f.file, f.errors.join("; "));
+    }
+    for s in plan.skipped.iter().filter(|s| {
+        s.reason.starts_with("directory cannot be listed") || s.reason.starts_with("cannot be read")
+    }) {
+        eprintln!("fiscal run: not read: {}: {}", s.file, s.reason);
     }
     // A run that read nothing must not look like a clean night, nor replace one.
     let nothing_read = !archive
