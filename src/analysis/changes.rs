@@ -18,7 +18,7 @@ const STATE_VERSION: u32 = 2;
 /// How many entries each list of [`Changes`] holds (the counts are complete).
 const LISTED: usize = 1000;
 /// Joins the parts of a key (a control character no printed text holds).
-const SEP: char = '\u{1f}';
+const SEP: &str = "\u{1f}";
 
 /// One input as the run saw it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -206,14 +206,7 @@ impl RunState {
 }
 
 fn join(parts: &[&str]) -> String {
-    let mut s = String::new();
-    for (i, p) in parts.iter().enumerate() {
-        if i > 0 {
-            s.push(SEP);
-        }
-        s.push_str(p);
-    }
-    s
+    parts.join(SEP)
 }
 
 /// A list capped at [`LISTED`] entries, with the full count.
@@ -255,16 +248,21 @@ pub struct AnomalyChange {
     pub message: String,
 }
 
+/// The parts of a key made by [`join`], each `""` where the key is short.
+fn split<const N: usize>(key: &str) -> [String; N] {
+    let mut parts = key.split(SEP);
+    std::array::from_fn(|_| parts.next().unwrap_or("").to_string())
+}
+
 impl AnomalyChange {
     fn of(key: &str) -> AnomalyChange {
-        let parts: Vec<&str> = key.split(SEP).collect();
-        let part = |i: usize| parts.get(i).copied().unwrap_or("").to_string();
+        let [severity, rule, file, location, _, _, _, message] = split(key);
         AnomalyChange {
-            severity: part(0),
-            rule: part(1),
-            file: part(2),
-            location: part(3),
-            message: part(7),
+            severity,
+            rule,
+            file,
+            location,
+            message,
         }
     }
 }
@@ -282,13 +280,12 @@ pub struct HeadlineChange {
 
 impl HeadlineChange {
     fn of(key: &str, before: Option<&String>, after: Option<&String>) -> HeadlineChange {
-        let parts: Vec<&str> = key.split(SEP).collect();
-        let part = |i: usize| parts.get(i).copied().unwrap_or("").to_string();
+        let [department_key, kind, metric, fiscal_year] = split(key);
         HeadlineChange {
-            department_key: part(0),
-            kind: part(1),
-            metric: part(2),
-            fiscal_year: part(3),
+            department_key,
+            kind,
+            metric,
+            fiscal_year,
             before: before.cloned(),
             after: after.cloned(),
         }

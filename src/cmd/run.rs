@@ -327,20 +327,13 @@ pub fn run(args: Args) -> ExitCode {
     };
     // A defect in the cross-document work or in writing is the run's failure (exit 1, the
     // previous outputs left as they were), never an abort a scheduler cannot read.
-    let consolidated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        analysis::consolidate(reports, &plan)
-    }));
+    let consolidated = guarded("consolidation", || {
+        analysis::consolidate(reports, &plan).map_err(|e| format!("consolidation failed: {e}"))
+    });
     let archive = match consolidated {
-        Ok(Ok(a)) => a,
-        Ok(Err(e)) => {
-            eprintln!("fiscal run: consolidation failed: {e}");
-            return code(exit::FAILURE);
-        }
-        Err(payload) => {
-            eprintln!(
-                "fiscal run: consolidation failed: internal error ({}); the previous outputs are left as they were",
-                panic_text(payload.as_ref())
-            );
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("fiscal run: {e}; the previous outputs are left as they were");
             return code(exit::FAILURE);
         }
     };
@@ -400,23 +393,13 @@ pub fn run(args: Args) -> ExitCode {
         }
     };
     let mut set = report::commit::OutputSet::new(&plan.outputs.dir);
-    let written = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+    let written = guarded("writing the outputs", || {
         report::write_all(&archive, &plan, created, &summary.changes, &mut set)
             .and_then(|()| report::write_state(&plan, &state, &mut set))
-    }));
-    match written {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => {
-            eprintln!("fiscal run: {e}; the previous outputs are left as they were");
-            return code(exit::FAILURE);
-        }
-        Err(payload) => {
-            eprintln!(
-                "fiscal run: writing the outputs failed: internal error ({}); the previous outputs are left as they were",
-                panic_text(payload.as_ref())
-            );
-            return code(exit::FAILURE);
-        }
+    });
+    if let Err(e) = written {
+        eprintln!("fiscal run: {e}; the previous outputs are left as they were");
+        return code(exit::FAILURE);
     }
     summary.started_at = started_text;
     summary.finished_at = crate::report::Timestamps::of(plan.source_date_epoch.unwrap_or_else(now));
@@ -504,6 +487,21 @@ fn reuse(
         );
     }
     Some(code(exit_code))
+}
+
+/// Runs `f`; a panic inside it is an error naming `what`, so a defect fails the run with a
+/// message (exit 1) instead of aborting it.
+fn guarded<T, E: std::fmt::Display>(
+    what: &str,
+    f: impl FnOnce() -> Result<T, E>,
+) -> Result<T, String> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(result) => result.map_err(|e| e.to_string()),
+        Err(payload) => Err(format!(
+            "{what} failed: internal error ({})",
+            panic_text(payload.as_ref())
+        )),
+    }
 }
 
 /// The message a panic carried.
