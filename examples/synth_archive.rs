@@ -42,7 +42,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         quiet: true,
         ..Default::default()
     })?;
-    let reports = read_all(&plan)?;
+    let reports = read_all(&plan, None)?.reports;
     let archive = analysis::consolidate(reports, &plan)?;
     let score = synth::score(&truth, &archive);
     print!("{}", synth::report(&score, truth.docs.len()));

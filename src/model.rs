@@ -7,12 +7,10 @@
 use std::fmt;
 
 use rust_decimal::Decimal;
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Budget (部门预算) or final account (部门决算).
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     Budget,
@@ -50,6 +48,12 @@ impl fmt::Display for MetricKey {
 impl Serialize for MetricKey {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for MetricKey {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(MetricKey)
     }
 }
 
@@ -93,6 +97,14 @@ impl fmt::Display for Code {
 impl Serialize for Code {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Code {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Code::parse(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("not a classification code: {text}")))
     }
 }
 
@@ -342,6 +354,35 @@ impl Serialize for Location {
     }
 }
 
+impl Location {
+    /// Reads what [`Location`]'s `Display` printed: `line 3`, `page 2, line 7`, `Sheet1!B4`
+    /// (a cell never holds `!`, so the last one separates the sheet).
+    pub fn parse(text: &str) -> Option<Location> {
+        if let Some((sheet, cell)) = text.rsplit_once('!') {
+            return Some(Location::Cell {
+                sheet: sheet.to_string(),
+                cell: cell.to_string(),
+            });
+        }
+        if let Some(rest) = text.strip_prefix("page ") {
+            let (page, line) = rest.split_once(", line ")?;
+            return Some(Location::Page {
+                page: page.parse().ok()?,
+                line: line.parse().ok()?,
+            });
+        }
+        text.strip_prefix("line ")?.parse().ok().map(Location::Line)
+    }
+}
+
+impl<'de> Deserialize<'de> for Location {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Location::parse(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("not a location: {text}")))
+    }
+}
+
 /// Where in the document a fact came from: the prose, or a recognized table.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Source {
@@ -461,7 +502,7 @@ fn serialize_decimal_opt<S: Serializer>(v: &Option<Decimal>, s: S) -> Result<S::
 }
 
 /// Who published a document, for which year, and which kind it is.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Identity {
     /// As printed in the title or `部门：` rows.
     pub department: Option<String>,
@@ -473,12 +514,12 @@ pub struct Identity {
     pub kind: Option<Kind>,
     /// Other names the document gives its department: its tables' `部门：` line, a former
     /// name (`原XX局更名为…`). Evidence for one identity across renames.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub aliases: Vec<String>,
 }
 
 /// A problem reading a file, reported per file and never fatal to a run.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct InputError {
     pub kind: String,
     pub message: String,
@@ -486,9 +527,7 @@ pub struct InputError {
 }
 
 /// How much an anomaly matters to an auditor.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Error,
@@ -497,7 +536,7 @@ pub enum Severity {
 }
 
 /// A flag raised by a check, with the evidence an auditor needs to find it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Anomaly {
     pub rule: String,
     pub severity: Severity,

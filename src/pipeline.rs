@@ -276,7 +276,17 @@ pub struct PipelineFile {
     #[serde(default)]
     pub limits: Limits,
     #[serde(default)]
+    pub cache: CacheSection,
+    #[serde(default)]
     pub manifest: Vec<ManifestEntry>,
+}
+
+/// `[cache]`: where each disclosure's result is kept between runs.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CacheSection {
+    /// Default `<output dir>/cache`.
+    pub dir: Option<String>,
 }
 
 /// Reads and validates a pipeline file.
@@ -321,6 +331,45 @@ pub struct Overrides {
     pub fail_on: Option<FailOn>,
     pub language: Option<Language>,
     pub quiet: bool,
+    /// `--cache DIR`: replaces `[cache] dir`.
+    pub cache: Option<PathBuf>,
+    /// `--shard i/n`.
+    pub shard: Option<Shard>,
+}
+
+/// `--shard i/n`: this run reads the i-th of n parts of the archive's disclosures into the
+/// cache and writes no outputs; a run without `--shard` then consolidates from the cache.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Shard {
+    /// 1-based.
+    pub index: u32,
+    pub count: u32,
+}
+
+impl Shard {
+    /// Reads `i/n` with 1 ≤ i ≤ n.
+    ///
+    /// # Errors
+    /// A message showing the expected form.
+    pub fn parse(text: &str) -> Result<Shard, String> {
+        let bad = || format!("--shard {text:?}: expected i/n with 1 <= i <= n, e.g. 2/4");
+        let (i, n) = text.split_once('/').ok_or_else(bad)?;
+        let index: u32 = i.trim().parse().map_err(|_| bad())?;
+        let count: u32 = n.trim().parse().map_err(|_| bad())?;
+        if index == 0 || index > count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+
+    /// True when the disclosure whose first file is `first_file` belongs to this shard (the
+    /// same on every machine: by a hash of the path).
+    pub fn owns(&self, first_file: &str) -> bool {
+        use sha2::{Digest, Sha256};
+        let h = Sha256::digest(first_file.as_bytes());
+        let n = u32::from_le_bytes([h[0], h[1], h[2], h[3]]);
+        n % self.count == self.index - 1
+    }
 }
 
 /// Output file paths.
@@ -363,6 +412,9 @@ pub struct Plan {
     pub progress: bool,
     /// `SOURCE_DATE_EPOCH`: the workbook's creation time, and no wall-clock values in outputs.
     pub source_date_epoch: Option<i64>,
+    /// The per-disclosure cache ([`crate::analysis::cache`]).
+    pub cache_dir: PathBuf,
+    pub shard: Option<Shard>,
 }
 
 impl Plan {
@@ -423,7 +475,7 @@ fn walk(
     root: &Path,
     include: &GlobSet,
     exclude: &GlobSet,
-    output_dir: Option<&Path>,
+    own_dirs: &[PathBuf],
     seen: &mut std::collections::HashSet<PathBuf>,
     out: &mut Vec<PathBuf>,
     skipped: &mut Vec<Skipped>,
@@ -458,10 +510,10 @@ fn walk(
             };
             if meta.is_dir() {
                 match std::fs::canonicalize(&p) {
-                    // The run's own outputs (`--input . --out out`) are not inputs.
-                    Ok(real) if Some(real.as_path()) == output_dir => skipped.push(Skipped {
+                    // The run's own outputs (`--input . --out out`) and cache are not inputs.
+                    Ok(real) if own_dirs.contains(&real) => skipped.push(Skipped {
                         file: p.display().to_string(),
-                        reason: "the output directory of this run".to_string(),
+                        reason: "the output or cache directory of this run".to_string(),
                     }),
                     Ok(real) if !seen.insert(real.clone()) => skipped.push(Skipped {
                         file: p.display().to_string(),
@@ -570,14 +622,22 @@ impl Plan {
             .out
             .clone()
             .unwrap_or_else(|| PathBuf::from(&file.output.dir));
-        let out_real = std::fs::canonicalize(&out_dir).ok();
+        let cache_dir = o
+            .cache
+            .clone()
+            .or_else(|| file.cache.dir.as_ref().map(PathBuf::from))
+            .unwrap_or_else(|| out_dir.join("cache"));
+        let own_dirs: Vec<PathBuf> = [&out_dir, &cache_dir]
+            .iter()
+            .filter_map(|d| std::fs::canonicalize(d).ok())
+            .collect();
         for root in &roots {
             match std::fs::metadata(root) {
                 Ok(m) if m.is_dir() => walk(
                     root,
                     &include,
                     &exclude,
-                    out_real.as_deref(),
+                    &own_dirs,
                     &mut seen,
                     &mut inputs,
                     &mut skipped,
@@ -645,6 +705,8 @@ impl Plan {
             quiet: o.quiet,
             progress: !o.quiet && std::io::stderr().is_terminal(),
             source_date_epoch,
+            cache_dir,
+            shard: o.shard,
         })
     }
 }

@@ -19,7 +19,7 @@ fn generated_archive_meets_the_recall_precision_and_identity_targets() {
         ..Default::default()
     })
     .expect("plan");
-    let reports = read_all(&plan).expect("read");
+    let reports = read_all(&plan, None).expect("read").reports;
     let archive = analysis::consolidate(reports, &plan).expect("consolidates");
     let score = synth::score(&truth, &archive);
     let table = synth::report(&score, truth.docs.len());

@@ -184,7 +184,7 @@ pub fn fingerprint(plan: &crate::pipeline::Plan) -> String {
     }
     let mut value = serde_json::to_value(plan).unwrap_or_default();
     if let Some(map) = value.as_object_mut() {
-        for key in ["jobs", "quiet", "progress"] {
+        for key in ["jobs", "quiet", "progress", "cache_dir", "shard"] {
             map.remove(key);
         }
     }

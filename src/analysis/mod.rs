@@ -4,6 +4,7 @@
 //! Input: the per-file reports (already checked one by one), in a deterministic order (sorted by
 //! path). Output: an [`Archive`] that `report` writes. Nothing here reads files or the clock.
 
+pub mod cache;
 pub mod changes;
 pub mod frames;
 pub mod statistics;

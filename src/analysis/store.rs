@@ -273,6 +273,106 @@ impl FactStore {
     pub fn any(&self, test: impl Fn(&Row<'_>) -> bool) -> bool {
         self.rows().any(|r| test(&r))
     }
+
+    /// Every stored field of every fact, borrowed, in order: what the cache writes
+    /// ([`crate::analysis::cache`]) and [`FactStore::from_stored`] reads back.
+    pub fn stored(&self) -> impl Iterator<Item = Stored<'_>> + '_ {
+        self.records.iter().map(move |r| Stored {
+            value: r.value,
+            printed: r.printed,
+            metric: self.text(r.metric).unwrap_or_default(),
+            code: self.text(r.code),
+            item: self.text(r.item),
+            raw: self.text(r.raw).unwrap_or_default(),
+            table_name: self.text(r.source),
+            quote: self.text(r.quote),
+            named_as: self.text(r.named_as),
+            location: match r.location {
+                Loc::Line(n) => StoredLocation::Line(n),
+                Loc::Page(page, line) => StoredLocation::Page(page, line),
+                Loc::Cell(sheet, cell) => StoredLocation::Cell(
+                    self.text(sheet).unwrap_or_default(),
+                    self.text(cell).unwrap_or_default(),
+                ),
+            },
+            table: (r.table != NONE).then_some(r.table),
+            period: r.period,
+            line: r.line,
+            aspect: r.aspect,
+            unit: r.unit,
+            printed_unit: r.printed_unit,
+        })
+    }
+
+    /// The store of facts given as [`FactStore::stored`] gave them.
+    pub fn from_stored<'a>(facts: impl IntoIterator<Item = Stored<'a>>) -> FactStore {
+        let mut strings = Interner {
+            strings: Vec::new(),
+            index: HashMap::default(),
+        };
+        let records = facts
+            .into_iter()
+            .map(|f| Record {
+                value: f.value,
+                printed: f.printed,
+                metric: strings.get(f.metric),
+                code: strings.opt(f.code),
+                item: strings.opt(f.item),
+                raw: strings.get(f.raw),
+                source: strings.opt(f.table_name),
+                quote: strings.opt(f.quote),
+                named_as: strings.opt(f.named_as),
+                location: match f.location {
+                    StoredLocation::Line(n) => Loc::Line(n),
+                    StoredLocation::Page(page, line) => Loc::Page(page, line),
+                    StoredLocation::Cell(sheet, cell) => {
+                        Loc::Cell(strings.get(sheet), strings.get(cell))
+                    }
+                },
+                table: f.table.unwrap_or(NONE),
+                period: f.period,
+                line: f.line,
+                aspect: f.aspect,
+                unit: f.unit,
+                printed_unit: f.printed_unit,
+            })
+            .collect();
+        let mut strings = strings.strings;
+        strings.shrink_to_fit();
+        FactStore { strings, records }
+    }
+}
+
+/// Where a stored fact was printed (see [`Location`]), borrowed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StoredLocation<'a> {
+    Line(u32),
+    Page(u32, u32),
+    Cell(&'a str, &'a str),
+}
+
+/// Every field a [`FactStore`] keeps of one fact, borrowed.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Stored<'a> {
+    pub value: Option<Decimal>,
+    pub printed: Option<Decimal>,
+    pub metric: &'a str,
+    pub code: Option<&'a str>,
+    pub item: Option<&'a str>,
+    pub raw: &'a str,
+    /// The table's name; `None` for prose.
+    pub table_name: Option<&'a str>,
+    /// Kept for printed changes only (see the module).
+    pub quote: Option<&'a str>,
+    pub named_as: Option<&'a str>,
+    pub location: StoredLocation<'a>,
+    /// Index into the report's tables.
+    pub table: Option<u32>,
+    pub period: Option<i32>,
+    pub line: Option<u32>,
+    pub aspect: Aspect,
+    pub unit: Unit,
+    pub printed_unit: Unit,
 }
 
 #[cfg(test)]

@@ -65,6 +65,20 @@ impl Gazetteer {
     }
 
     /// How many divisions the gazetteer knows.
+    /// The province-level division a region path starts with (`四川省` for
+    /// `四川省广元市旺苍县`), if any.
+    pub fn province_of(&self, region: &str) -> Option<&str> {
+        let first = region.chars().next()?;
+        self.by_first
+            .get(&first)?
+            .iter()
+            .filter_map(|&i| match self.paths[i].as_slice() {
+                [province] if region.starts_with(province.as_str()) => Some(province.as_str()),
+                _ => None,
+            })
+            .next()
+    }
+
     pub fn len(&self) -> usize {
         self.paths.len()
     }

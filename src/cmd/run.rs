@@ -32,7 +32,8 @@ use crate::report::{self, RunSummary};
 ///   fiscal run --pipeline pipelines/audit.toml --department 大洼区智慧城市运行管理中心 --year 2023
 ///   fiscal run --input sample_data --out /tmp/out --jobs 2 --fail-on warning
 ///   fiscal run --dry-run                                  # print the resolved plan
-///   fiscal run --no-cache                                 # read everything even if unchanged
+///   fiscal run --no-cache                                 # read everything, bypass the cache
+///   fiscal run --shard 2/4 --cache /shared/cache          # fill the cache with a quarter
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
@@ -73,6 +74,14 @@ pub struct Args {
     /// unchanged archive keeps the previous outputs and only run.json is rewritten).
     #[arg(long)]
     pub no_cache: bool,
+    /// Cache directory; replaces [cache] dir (default: <out>/cache).
+    #[arg(long, value_name = "DIR")]
+    pub cache: Option<PathBuf>,
+    /// Read only the i-th of n parts of the archive into the cache and write no outputs; a
+    /// run without --shard over the same cache then consolidates (e.g. 1/4 … 4/4 on four
+    /// machines sharing the archive and --cache at the same paths).
+    #[arg(long, value_name = "I/N", value_parser = crate::pipeline::Shard::parse)]
+    pub shard: Option<crate::pipeline::Shard>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -101,6 +110,8 @@ impl Args {
             fail_on: self.fail_on,
             language: self.lang,
             quiet: self.quiet,
+            cache: self.cache.clone(),
+            shard: self.shard,
         }
     }
 }
@@ -160,21 +171,33 @@ pub fn process(path: &Path, rules: &RuleSettings, limits: &Limits) -> DocumentRe
     report
 }
 
+/// What the per-disclosure cache gives a run: the cache as found, the tool key and the
+/// content hash of every input (see [`analysis::cache`]).
+pub struct Incremental<'a> {
+    pub cache: &'a mut analysis::cache::Cache,
+    pub tool: &'a str,
+    pub content: &'a std::collections::BTreeMap<String, Option<String>>,
+}
+
+/// The reports of a run's inputs and where they came from.
+pub struct Reading {
+    /// In path order.
+    pub reports: Vec<analysis::StoredReport>,
+    /// Files read and checked by this run.
+    pub read: usize,
+    /// Files whose reports came from the cache.
+    pub cached: usize,
+    /// Cache segments that could not be used, or a cache that could not be updated.
+    pub cache_warnings: Vec<String>,
+    pub cache_updated: Option<analysis::cache::Updated>,
+}
+
 /// Reads and checks every input in parallel, a disclosure's parts (companion files) together,
 /// and keeps each report compact as soon as its disclosure is done (see
-/// [`analysis::prepare`]): the run never holds every document's full report. Path order.
-pub fn read_all(plan: &Plan) -> Result<Vec<analysis::StoredReport>, String> {
-    let bar = if plan.progress {
-        let bar = ProgressBar::new(plan.inputs.len() as u64);
-        if let Ok(style) =
-            ProgressStyle::with_template("{spinner} reading {pos}/{len} {wide_bar} {elapsed}")
-        {
-            bar.set_style(style);
-        }
-        bar
-    } else {
-        ProgressBar::hidden()
-    };
+/// [`analysis::prepare`]): the run never holds every document's full report. With
+/// `incremental`, disclosures found in the cache are taken from it and the cache is updated
+/// with what was read; with a shard, only the shard's disclosures are considered. Path order.
+pub fn read_all(plan: &Plan, mut incremental: Option<Incremental<'_>>) -> Result<Reading, String> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(plan.jobs)
         .build()
@@ -185,11 +208,70 @@ pub fn read_all(plan: &Plan) -> Result<Vec<analysis::StoredReport>, String> {
         .map(|p| p.display().to_string())
         .collect();
     let names: Vec<&str> = files.iter().map(String::as_str).collect();
-    let groups = analysis::companion_groups(&names);
-    let prepared = pool.install(|| {
+    let mut groups = analysis::companion_groups(&names);
+    if let Some(shard) = plan.shard {
+        groups.retain(|g| g.first().is_some_and(|&i| shard.owns(&files[i])));
+    }
+    let keys: Vec<Option<String>> = groups
+        .iter()
+        .map(|g| {
+            let inc = incremental.as_ref()?;
+            let parts: Option<Vec<(&str, &str)>> = g
+                .iter()
+                .map(|&i| {
+                    let id = inc.content.get(&files[i])?.as_deref()?;
+                    Some((files[i].as_str(), id))
+                })
+                .collect();
+            Some(analysis::cache::group_key(inc.tool, parts?))
+        })
+        .collect();
+    let mut cache_warnings = Vec::new();
+    let mut loaded = match incremental.as_mut() {
+        Some(inc) => {
+            let wanted = keys.iter().flatten().map(String::as_str).collect();
+            let (loaded, warnings) = pool.install(|| inc.cache.load(&wanted));
+            cache_warnings.extend(warnings);
+            loaded
+        }
+        None => Default::default(),
+    };
+    let slots: Vec<Option<Vec<analysis::StoredReport>>> = keys
+        .iter()
+        .zip(&groups)
+        .map(|(k, g)| {
+            let hit = loaded.remove(k.as_deref()?)?;
+            // A cached disclosure is used only whole and for the same files.
+            (hit.len() == g.len() && hit.iter().zip(g).all(|(r, &i)| r.report.file == files[i]))
+                .then_some(hit)
+        })
+        .collect();
+    drop(loaded);
+    let to_read: usize = groups
+        .iter()
+        .zip(&slots)
+        .filter(|(_, s)| s.is_none())
+        .map(|(g, _)| g.len())
+        .sum();
+    let bar = if plan.progress {
+        let bar = ProgressBar::new(to_read as u64);
+        if let Ok(style) =
+            ProgressStyle::with_template("{spinner} reading {pos}/{len} {wide_bar} {elapsed}")
+        {
+            bar.set_style(style);
+        }
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let prepared: Vec<(bool, Vec<analysis::StoredReport>)> = pool.install(|| {
         groups
             .par_iter()
-            .map(|group| {
+            .zip(slots.into_par_iter())
+            .map(|(group, slot)| {
+                if let Some(hit) = slot {
+                    return (false, hit);
+                }
                 let read = || {
                     let reports = group
                         .iter()
@@ -219,14 +301,53 @@ pub fn read_all(plan: &Plan) -> Result<Vec<analysis::StoredReport>, String> {
                             .collect();
                         analysis::prepare(failed, &plan.rules)
                     });
-                group.iter().copied().zip(stored).collect::<Vec<_>>()
+                (true, stored)
             })
-            .collect::<Vec<_>>()
+            .collect()
     });
     bar.finish_and_clear();
-    let mut all: Vec<(usize, analysis::StoredReport)> = prepared.into_iter().flatten().collect();
+    let mut cache_updated = None;
+    if let Some(inc) = &incremental {
+        let entries: Vec<analysis::cache::Entry<'_>> = keys
+            .iter()
+            .zip(&prepared)
+            .filter_map(|(key, (fresh, reports))| {
+                let key = key.as_deref()?;
+                analysis::cache::cacheable(reports).then_some(analysis::cache::Entry {
+                    key,
+                    reports,
+                    fresh: *fresh,
+                })
+            })
+            .collect();
+        match pool.install(|| inc.cache.update(&entries, plan.shard)) {
+            Ok(u) => cache_updated = Some(u),
+            Err(e) => cache_warnings.push(format!("cache not updated: {e}")),
+        }
+    }
+    let read = prepared
+        .iter()
+        .filter(|(fresh, _)| *fresh)
+        .map(|(_, r)| r.len())
+        .sum();
+    let cached = prepared
+        .iter()
+        .filter(|(fresh, _)| !*fresh)
+        .map(|(_, r)| r.len())
+        .sum();
+    let mut all: Vec<(usize, analysis::StoredReport)> = groups
+        .iter()
+        .zip(prepared)
+        .flat_map(|(g, (_, reports))| g.iter().copied().zip(reports))
+        .collect();
     all.sort_by_key(|(i, _)| *i);
-    Ok(all.into_iter().map(|(_, r)| r).collect())
+    Ok(Reading {
+        reports: all.into_iter().map(|(_, r)| r).collect(),
+        read,
+        cached,
+        cache_warnings,
+        cache_updated,
+    })
 }
 
 pub fn run(args: Args) -> ExitCode {
@@ -273,6 +394,13 @@ pub fn run(args: Args) -> ExitCode {
         );
         return code(exit::UNREADABLE);
     }
+    if plan.shard.is_some() {
+        if args.no_cache {
+            eprintln!("fiscal run: --shard fills the cache; it cannot be used with --no-cache");
+            return code(exit::UNREADABLE);
+        }
+        return run_shard(&plan);
+    }
     let started = Instant::now();
     let started_at = plan.source_date_epoch.unwrap_or_else(now);
     let started_text = crate::report::Timestamps::of(started_at);
@@ -318,13 +446,26 @@ pub fn run(args: Args) -> ExitCode {
             }
         }
     }
-    let reports = match read_all(&plan) {
+    let tool = (!args.no_cache).then(|| analysis::cache::tool_key(&plan));
+    let mut cache = analysis::cache::Cache::open(&plan.cache_dir);
+    let incremental = tool.as_deref().map(|tool| Incremental {
+        cache: &mut cache,
+        tool,
+        content: &content,
+    });
+    let reading = match read_all(&plan, incremental) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("fiscal run: {e}");
             return code(exit::FAILURE);
         }
     };
+    for w in &reading.cache_warnings {
+        eprintln!("fiscal run: {w}");
+    }
+    let cache_summary = cache_summary(&plan, &reading);
+    let (documents_read, documents_from_cache) = (reading.read, reading.cached);
+    let reports = reading.reports;
     // A defect in the cross-document work or in writing is the run's failure (exit 1, the
     // previous outputs left as they were), never an abort a scheduler cannot read.
     let consolidated = guarded("consolidation", || {
@@ -383,7 +524,9 @@ pub fn run(args: Args) -> ExitCode {
     let created = started_at;
     // What changed since the previous run into this directory (its state file).
     let state = RunState::of(&archive, &started_text.utc, &fingerprint, &content);
-    summary.documents_read = archive.inputs.len();
+    summary.documents_read = documents_read;
+    summary.documents_from_cache = documents_from_cache;
+    summary.cache = cache_summary;
     summary.changes = match previous {
         Ok(Some(before)) => Changes::between(&before, &state),
         Ok(None) => Changes::none("first run into this output directory: nothing to compare with"),
@@ -464,6 +607,7 @@ fn reuse(
         ("finished_at", serde_json::to_value(&finished).ok()?),
         ("duration_ms", serde_json::to_value(duration).ok()?),
         ("documents_read", serde_json::Value::from(0)),
+        ("documents_from_cache", serde_json::Value::from(0)),
         ("reused_outputs", serde_json::Value::from(true)),
         ("changes", serde_json::to_value(&changes).ok()?),
     ] {
@@ -487,6 +631,85 @@ fn reuse(
         );
     }
     Some(code(exit_code))
+}
+
+/// The cache as run.json reports it (`None` with `--no-cache`).
+fn cache_summary(plan: &Plan, reading: &Reading) -> Option<report::CacheSummary> {
+    let updated = reading.cache_updated.unwrap_or_default();
+    (reading.cache_updated.is_some() || !reading.cache_warnings.is_empty()).then(|| {
+        report::CacheSummary {
+            dir: plan.cache_dir.display().to_string(),
+            segments_written: updated.written,
+            segments_removed: updated.removed,
+            segments_kept: updated.kept,
+            warnings: reading.cache_warnings.clone(),
+        }
+    })
+}
+
+/// `--shard i/n`: reads the shard's disclosures that the cache does not hold yet into the
+/// cache; writes no outputs. Exit 0, or 3 when some of its inputs failed.
+fn run_shard(plan: &Plan) -> ExitCode {
+    use crate::analysis::changes::content_ids;
+    let Some(shard) = plan.shard else {
+        return code(exit::FAILURE);
+    };
+    let content = match rayon::ThreadPoolBuilder::new()
+        .num_threads(plan.jobs)
+        .build()
+    {
+        Ok(pool) => pool.install(|| content_ids(&plan.inputs)),
+        Err(_) => content_ids(&plan.inputs),
+    };
+    let tool = analysis::cache::tool_key(plan);
+    let mut cache = analysis::cache::Cache::open(&plan.cache_dir);
+    let incremental = Incremental {
+        cache: &mut cache,
+        tool: &tool,
+        content: &content,
+    };
+    let reading = match read_all(plan, Some(incremental)) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("fiscal run: {e}");
+            return code(exit::FAILURE);
+        }
+    };
+    for w in &reading.cache_warnings {
+        eprintln!("fiscal run: {w}");
+    }
+    let failed: Vec<&analysis::StoredReport> =
+        reading.reports.iter().filter(|r| r.unreadable).collect();
+    for f in &failed {
+        let errors: Vec<String> = f.report.errors.iter().map(|e| e.message.clone()).collect();
+        eprintln!(
+            "fiscal run: failed: {}: {}",
+            f.report.file,
+            errors.join("; ")
+        );
+    }
+    if !plan.quiet {
+        let updated = reading.cache_updated.unwrap_or_default();
+        eprintln!(
+            "fiscal run: shard {}/{}: {} inputs, {} read, {} already cached, {} failed; {} cache segments written → {}",
+            shard.index,
+            shard.count,
+            reading.reports.len(),
+            reading.read,
+            reading.cached,
+            failed.len(),
+            updated.written,
+            plan.cache_dir.display()
+        );
+    }
+    if reading.cache_updated.is_none() {
+        return code(exit::FAILURE);
+    }
+    code(if failed.is_empty() {
+        exit::OK
+    } else {
+        exit::INPUTS_FAILED
+    })
 }
 
 /// Runs `f`; a panic inside it is an error naming `what`, so a defect fails the run with a

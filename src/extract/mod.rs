@@ -45,7 +45,7 @@ pub struct DocumentReport {
 }
 
 /// Whether a check ran on a document: a check that could not run is not a pass.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct CheckStatus {
     pub rule: String,
     pub status: CheckState,
@@ -53,12 +53,12 @@ pub struct CheckStatus {
     pub checked: usize,
     pub flagged: usize,
     /// Why it could not run (or what it could not examine).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
 
 /// Whether a rule examined anything (`ran`) or could not (`skipped`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CheckState {
     Ran,

@@ -116,6 +116,18 @@ fn parquet<W: Write + Send>(archive: &Archive, w: W) -> Result<(), String> {
 /// fields do not raise it).
 pub const RUN_JSON_SCHEMA_VERSION: u32 = 2;
 
+/// The cache as run.json reports it.
+#[derive(Debug, Serialize)]
+pub struct CacheSummary {
+    pub dir: String,
+    /// Segments (one per partition touched) written, removed and left as they were.
+    pub segments_written: usize,
+    pub segments_removed: usize,
+    pub segments_kept: usize,
+    /// Segments that could not be read, or why the cache was not updated.
+    pub warnings: Vec<String>,
+}
+
 /// The run summary for schedulers (`run.json`).
 #[derive(Debug, Serialize)]
 pub struct RunSummary {
@@ -144,10 +156,15 @@ pub struct RunSummary {
     /// Why the run exits with `exit_code`: `ok`, `failed_inputs`, `fail_on` (an anomaly at
     /// or above the pipeline's `fail_on` severity), or both joined by `+`.
     pub exit_reason: String,
-    /// Inputs read by this run: all of them, or 0 when nothing changed since the previous
-    /// run and its outputs were kept (`reused_outputs`).
+    /// Inputs read and checked by this run: the new and changed ones (with their companion
+    /// files), all of them with `--no-cache`, 0 when nothing changed since the previous run
+    /// and its outputs were kept (`reused_outputs`).
     pub documents_read: usize,
+    /// Inputs whose result came from the cache (unchanged since a run that read them).
+    pub documents_from_cache: usize,
     pub reused_outputs: bool,
+    /// The cache directory, and what this run did to it.
+    pub cache: Option<CacheSummary>,
     /// What changed since the previous run into this output directory.
     pub changes: crate::analysis::changes::Changes,
 }
@@ -232,7 +249,9 @@ impl RunSummary {
             exit_code: 0,
             exit_reason: "ok".to_string(),
             documents_read: 0,
+            documents_from_cache: 0,
             reused_outputs: false,
+            cache: None,
             changes: crate::analysis::changes::Changes::default(),
         }
     }

@@ -30,7 +30,7 @@ use crate::model::{
 };
 
 /// A table found in a grid, recognized or not.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct TableInfo {
     /// The canonical name of the recognized table, or the printed title.
     pub name: String,
@@ -46,17 +46,17 @@ pub struct TableInfo {
     pub facts: usize,
     /// Metrics of columns where page text did not show which column a number is in: their
     /// numbers were left out, so sums over them cannot be checked.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub incomplete: Vec<String>,
     /// How many printed numbers were left out for that reason.
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub unplaced: usize,
     /// What the reader had to decide or could not use (`unit inferred`, `not read: …`).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
     /// The year its title or caption names (`2024年项目支出绩效目标表`, `（2023年度）`), when it
     /// names exactly one.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub year: Option<i32>,
     /// The table prints its unit (or the unit was inferred): its amounts can vouch for another
     /// table's unit.
