@@ -415,7 +415,10 @@ fn a_rerun_with_nothing_changed_reads_nothing_and_keeps_the_outputs() {
     let (status, _) = run(&[&input], &out, Some("1700000000"));
     assert_eq!(status, Some(3));
     let first = summary(&out);
-    assert_eq!(first["documents_read"], 1, "the new file; doc.txt from the cache");
+    assert_eq!(
+        first["documents_read"], 1,
+        "the new file; doc.txt from the cache"
+    );
     assert_eq!(first["documents_from_cache"], 1);
     assert_eq!(first["reused_outputs"], false);
     let data = |out: &Path| -> Vec<(String, Vec<u8>)> {

@@ -31,10 +31,11 @@ use std::str::FromStr;
 
 use polars::prelude::*;
 use polars_io::parquet::read::ParquetReader;
-use polars_io::parquet::write::ParquetWriter;
+use polars_io::parquet::write::{ParquetCompression, ParquetWriter, StatisticsOptions};
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+
 use sha2::{Digest, Sha256};
 
 use super::store::{FactStore, Stored, StoredLocation};
@@ -96,8 +97,9 @@ pub fn cacheable(reports: &[StoredReport]) -> bool {
     })
 }
 
-/// The report of a file without its facts, as the `report` column keeps it (JSON).
-#[derive(Serialize, Deserialize)]
+/// The report of a file without its facts, as the `report` column keeps it (JSON); written
+/// borrowed ([`BlobRef`]).
+#[derive(Deserialize)]
 struct Blob {
     encoding: Option<String>,
     doc_id: Option<String>,
@@ -106,6 +108,22 @@ struct Blob {
     errors: Vec<InputError>,
     tables: Vec<TableInfo>,
     checks: Vec<CheckStatus>,
+    unreadable: bool,
+}
+
+/// A cached disclosure: its key and reports.
+type Cached = (String, Vec<StoredReport>);
+
+/// [`Blob`], borrowed from the report it is written from.
+#[derive(Serialize)]
+struct BlobRef<'a> {
+    encoding: &'a Option<String>,
+    doc_id: &'a Option<String>,
+    document: &'a Identity,
+    anomalies: &'a [Anomaly],
+    errors: &'a [InputError],
+    tables: &'a [TableInfo],
+    checks: &'a [CheckStatus],
     unreadable: bool,
 }
 
@@ -178,7 +196,7 @@ impl Cache {
             .iter()
             .flat_map(|(p, names)| names.iter().map(move |n| (p, n)))
             .collect();
-        let loaded: Vec<Result<Vec<(String, Vec<StoredReport>)>, String>> = segments
+        let loaded: Vec<Result<Vec<Cached>, String>> = segments
             .par_iter()
             .map(|(partition, name)| self.load_segment(partition, name, wanted))
             .collect();
@@ -210,7 +228,7 @@ impl Cache {
         partition: &str,
         name: &str,
         wanted: &HashSet<&str>,
-    ) -> Result<Vec<(String, Vec<StoredReport>)>, String> {
+    ) -> Result<Vec<Cached>, String> {
         let read = |table: &str| -> Result<DataFrame, String> {
             let path = self.dir.join(table).join(partition).join(name);
             let file = File::open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -405,10 +423,15 @@ impl Cache {
             let temp = dir.join(format!(".{name}.tmp"));
             let mut write = || -> Result<(), String> {
                 let mut file = File::create(&temp).map_err(|e| e.to_string())?;
+                // LZ4 and no statistics: the cache is written every night and read back
+                // whole, so cheap encoding matters more than size or pruning.
                 ParquetWriter::new(&mut file)
+                    .with_compression(ParquetCompression::Lz4Raw)
+                    .with_statistics(StatisticsOptions::empty())
                     .finish(&mut df)
                     .map_err(|e| e.to_string())?;
-                file.sync_all().map_err(|e| e.to_string())?;
+                // Not synced: a segment lost to a crash is found damaged (Parquet checks its
+                // footer) and its documents are read again; syncing 500 files cost 1.2 s.
                 std::fs::rename(&temp, &path).map_err(|e| e.to_string())
             };
             if let Err(err) = write() {
@@ -447,6 +470,24 @@ fn partition_of(reports: &[StoredReport]) -> String {
     format!("province={province}/fiscal_year={year}")
 }
 
+/// Exact decimals as text (their printed scale kept), through one buffer.
+fn decimal_text(name: &str, values: impl ExactSizeIterator<Item = Option<Decimal>>) -> Column {
+    use std::fmt::Write;
+    let mut builder = StringChunkedBuilder::new(name.into(), values.len());
+    let mut buffer = String::new();
+    for v in values {
+        match v {
+            Some(d) => {
+                buffer.clear();
+                let _ = write!(buffer, "{d}");
+                builder.append_value(&buffer);
+            }
+            None => builder.append_null(),
+        }
+    }
+    builder.finish().into_column()
+}
+
 fn str_col<'a>(name: &str, values: impl Iterator<Item = Option<&'a str>>) -> Column {
     StringChunked::from_iter_options(name.into(), values).into_column()
 }
@@ -463,14 +504,14 @@ fn documents_frame(reports: &[&StoredReport], keys: &[&str]) -> PolarsResult<Dat
     let blobs: Vec<String> = reports
         .iter()
         .map(|r| {
-            let blob = Blob {
-                encoding: r.report.encoding.clone(),
-                doc_id: r.report.doc_id.clone(),
-                document: r.report.document.clone(),
-                anomalies: r.report.anomalies.clone(),
-                errors: r.report.errors.clone(),
-                tables: r.report.tables.clone(),
-                checks: r.report.checks.clone(),
+            let blob = BlobRef {
+                encoding: &r.report.encoding,
+                doc_id: &r.report.doc_id,
+                document: &r.report.document,
+                anomalies: &r.report.anomalies,
+                errors: &r.report.errors,
+                tables: &r.report.tables,
+                checks: &r.report.checks,
                 unreadable: r.unreadable,
             };
             serde_json::to_string(&blob)
@@ -584,14 +625,8 @@ fn facts_frame(reports: &[&StoredReport]) -> PolarsResult<DataFrame> {
         .iter()
         .flat_map(|r| r.facts.stored().map(move |f| (*r, f)))
         .collect();
-    let values: Vec<Option<String>> = rows
-        .iter()
-        .map(|(_, f)| f.value.map(|v| v.to_string()))
-        .collect();
-    let printed: Vec<Option<String>> = rows
-        .iter()
-        .map(|(_, f)| f.printed.map(|v| v.to_string()))
-        .collect();
+    let values = decimal_text("value", rows.iter().map(|(_, f)| f.value));
+    let printed = decimal_text("printed", rows.iter().map(|(_, f)| f.printed));
     let page = |f: &Stored<'_>| match f.location {
         StoredLocation::Page(p, _) => Some(p),
         _ => None,
@@ -622,7 +657,7 @@ fn facts_frame(reports: &[&StoredReport]) -> PolarsResult<DataFrame> {
             str_col("item", rows.iter().map(|(_, f)| f.item)),
             str_col("aspect", rows.iter().map(|(_, f)| Some(f.aspect.as_str()))),
             i32_col("period", rows.iter().map(|(_, f)| f.period)),
-            str_col("value", values.iter().map(|v| v.as_deref())),
+            values,
             str_col("unit", rows.iter().map(|(_, f)| Some(f.unit.as_str()))),
             str_col("raw", rows.iter().map(|(_, f)| Some(f.raw))),
             str_col("table", rows.iter().map(|(_, f)| f.table_name)),
@@ -630,7 +665,7 @@ fn facts_frame(reports: &[&StoredReport]) -> PolarsResult<DataFrame> {
             u32_col("line", rows.iter().map(|(_, f)| line(f))),
             str_col("sheet", rows.iter().map(|(_, f)| cell(f).map(|c| c.0))),
             str_col("cell", rows.iter().map(|(_, f)| cell(f).map(|c| c.1))),
-            str_col("printed", printed.iter().map(|v| v.as_deref())),
+            printed,
             str_col(
                 "printed_unit",
                 rows.iter().map(|(_, f)| Some(f.printed_unit.as_str())),
