@@ -49,8 +49,10 @@ for n in $SIZES; do
   [ "$n" = "${SIZES##* }" ] || rm -rf "$dir" "$work/out-$n"
 done
 
-# The nightly rerun at the largest size (issue 11): nothing changed, then 1% of the files
-# changed (a line appended to every 100th text file).
+# The nightly rerun at the largest size (issue 11): nothing changed (outputs kept), then 1% of
+# the files changed (a line appended to every 100th text file: those are read, the rest come
+# from the cache the full run wrote). Targets: MAX_UNCHANGED_PCT (10) and MAX_CHANGED_PCT (15)
+# of the full run's CPU.
 rerun() {
   /usr/bin/time -f '%e %U %S %M' -o "$work/time" "$bin" run --input "$last_dir" --out "$last_out" --quiet --fail-on never
   read -r wall user sys rss_kb < "$work/time"
@@ -61,8 +63,11 @@ find "$last_dir" -name '*.txt' | sort | awk 'NR % 100 == 0' | while read -r f; d
 changed_cpu=$(rerun)
 unchanged_pct=$(echo "100 * $unchanged_cpu / $last_cpu" | bc -l)
 changed_pct=$(echo "100 * $changed_cpu / $last_cpu" | bc -l)
+changed_read=$(sed -n 's/.*"documents_read": \([0-9]*\).*/\1/p' "$last_out/run.json")
+changed_cached=$(sed -n 's/.*"documents_from_cache": \([0-9]*\).*/\1/p' "$last_out/run.json")
 printf 'rerun, nothing changed: %.2f CPU s (%.1f%% of the full run)\n' "$unchanged_cpu" "$unchanged_pct"
-printf 'rerun, 1%% of the text files changed: %.2f CPU s (%.1f%% of the full run)\n' "$changed_cpu" "$changed_pct"
+printf 'rerun, 1%% of the text files changed: %.2f CPU s (%.1f%% of the full run; %s files read, %s from the cache)\n' \
+  "$changed_cpu" "$changed_pct" "$changed_read" "$changed_cached"
 [ -n "${last_ratio:-}" ] && echo "$last_ratio"
 fail=0
 if (( $(echo "$last_cpu > $MAX_CPU" | bc -l) )); then
@@ -73,6 +78,10 @@ if [ -n "$ratio" ] && (( $(echo "$ratio > $MAX_RATIO" | bc -l) )); then
 fi
 if (( $(echo "$unchanged_pct > ${MAX_UNCHANGED_PCT:-10}" | bc -l) )); then
   printf 'bench: FAIL an unchanged rerun took %.1f%% of the full run\n' "$unchanged_pct"; fail=1
+fi
+# Issue 11's target for the 1% rerun; not met yet (the outputs are rebuilt whole: README).
+if (( $(echo "$changed_pct > ${MAX_CHANGED_PCT:-15}" | bc -l) )); then
+  printf 'bench: FAIL a rerun with 1%% of the files changed took %.1f%% of the full run (target %s%%)\n' "$changed_pct" "${MAX_CHANGED_PCT:-15}"; fail=1
 fi
 if (( last_rss > MAX_RSS_MB )); then
   echo "bench: FAIL peak RSS ${last_rss} MB > ${MAX_RSS_MB} MB at the largest size"; fail=1
