@@ -577,6 +577,42 @@ mod tests {
     }
 
     #[test]
+    fn locations_read_back_what_they_print() {
+        for loc in [
+            Location::Line(17),
+            Location::Page { page: 3, line: 41 },
+            Location::Cell {
+                sheet: "表1".into(),
+                cell: "B12".into(),
+            },
+            // Sheet names that look like the other forms, or hold a `!`.
+            Location::Cell {
+                sheet: "line 5".into(),
+                cell: "A1".into(),
+            },
+            Location::Cell {
+                sheet: "收入!支出".into(),
+                cell: "C3".into(),
+            },
+        ] {
+            assert_eq!(Location::parse(&loc.to_string()), Some(loc.clone()));
+            let json = serde_json::to_string(&loc).unwrap();
+            assert_eq!(serde_json::from_str::<Location>(&json).unwrap(), loc);
+        }
+        // Near misses are refused, not guessed.
+        for bad in ["line", "line x", "page 3", "page 3, line", "B12"] {
+            assert_eq!(Location::parse(bad), None, "{bad}");
+        }
+        assert!(serde_json::from_str::<Code>("\"20a\"").is_err());
+        assert_eq!(
+            serde_json::from_str::<Code>("\"2080505\"")
+                .unwrap()
+                .as_str(),
+            "2080505"
+        );
+    }
+
+    #[test]
     fn code_parse_accepts_only_classification_lengths() {
         assert!(Code::parse("201").is_some());
         assert!(Code::parse("2080505").is_some());

@@ -405,6 +405,10 @@ mod tests {
         }
         assert!(store.has_aspect(Aspect::YoyDelta));
         assert!(store.any(|r| r.aspect == Aspect::YoyDelta && r.table_name.is_none()));
+        // What the cache writes reads back to the same store.
+        let again = FactStore::from_stored(store.stored());
+        assert!(again.stored().eq(store.stored()));
+        assert_eq!(again.facts(), store.facts());
         let rows: Vec<String> = store.rows().map(|r| r.location_text()).collect();
         let printed: Vec<String> = facts.iter().map(|f| f.location.to_string()).collect();
         assert_eq!(rows, printed);

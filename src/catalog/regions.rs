@@ -169,6 +169,20 @@ mod tests {
     }
 
     #[test]
+    fn province_of_a_region_path() {
+        let g = gaz();
+        assert_eq!(g.province_of("四川省广元市旺苍县"), Some("四川省"));
+        assert_eq!(g.province_of("北京市朝阳区"), Some("北京市"));
+        assert_eq!(
+            g.province_of("内蒙古自治区呼和浩特市"),
+            Some("内蒙古自治区")
+        );
+        // A region printed without its province (unresolved) names none.
+        assert_eq!(g.province_of("鼓楼区"), None);
+        assert_eq!(g.province_of(""), None);
+    }
+
+    #[test]
     fn prefix_reads_names_printed_without_their_suffix() {
         let g = gaz();
         for (name, region) in [
