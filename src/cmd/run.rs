@@ -555,8 +555,10 @@ pub fn run(args: Args) -> ExitCode {
     }
     if !plan.quiet {
         eprintln!(
-            "fiscal run: {} inputs, {} documents, {} facts; anomalies: {} error, {} warning, {} info; {} failed inputs → {}",
+            "fiscal run: {} inputs ({} read, {} from the cache), {} documents, {} facts; anomalies: {} error, {} warning, {} info; {} failed inputs → {}",
             summary.inputs,
+            summary.documents_read,
+            summary.documents_from_cache,
             summary.documents,
             summary.facts,
             summary.anomalies.get("error").unwrap_or(&0),
