@@ -71,20 +71,12 @@ fn same_outputs(a: &Path, b: &Path) {
 
 /// The Hunan budget explanation: a disclosure of one file.
 fn single_file_document(input: &Path) -> PathBuf {
-    let mut found = Vec::new();
-    fn walk(dir: &Path, found: &mut Vec<PathBuf>) {
-        for entry in std::fs::read_dir(dir).expect("list").flatten() {
-            let p = entry.path();
-            if p.is_dir() {
-                walk(&p, found);
-            } else if p.to_string_lossy().contains("hunan")
-                && p.extension().is_some_and(|e| e == "txt")
-            {
-                found.push(p);
-            }
-        }
-    }
-    walk(input, &mut found);
+    let mut found: Vec<PathBuf> = files_under(input)
+        .into_iter()
+        .filter(|p| {
+            p.to_string_lossy().contains("hunan") && p.extension().is_some_and(|e| e == "txt")
+        })
+        .collect();
     assert_eq!(found.len(), 1, "{found:?}");
     found.remove(0)
 }
@@ -244,14 +236,15 @@ fn shards_fill_one_cache_that_a_final_run_consolidates() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("expected i/n"));
 }
 
-fn parquet_files(dir: &Path) -> Vec<PathBuf> {
+/// Every file under `dir`, sorted.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut found = Vec::new();
     fn walk(dir: &Path, found: &mut Vec<PathBuf>) {
         for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
             let p = entry.path();
             if p.is_dir() {
                 walk(&p, found);
-            } else if p.extension().is_some_and(|e| e == "parquet") {
+            } else {
                 found.push(p);
             }
         }
@@ -259,6 +252,13 @@ fn parquet_files(dir: &Path) -> Vec<PathBuf> {
     walk(dir, &mut found);
     found.sort();
     found
+}
+
+fn parquet_files(dir: &Path) -> Vec<PathBuf> {
+    files_under(dir)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "parquet"))
+        .collect()
 }
 
 #[test]

@@ -115,56 +115,37 @@ impl<'a> Interner<'a> {
 }
 
 impl FactStore {
-    /// Stores `facts` (in order).
+    /// Stores `facts` (in order): what [`FactStore::stored`] gives back (the quote and the
+    /// measure's printed name only of a printed change).
     pub fn new(facts: &[Fact]) -> FactStore {
-        let mut strings = Interner {
-            strings: Vec::new(),
-            index: HashMap::default(),
-        };
-        let records = facts
-            .iter()
-            .map(|f| {
-                let keeps_quote = f.aspect == Aspect::YoyDelta;
-                Record {
-                    value: f.value,
-                    printed: f.printed,
-                    metric: strings.get(f.metric.as_str()),
-                    code: strings.opt(f.code.as_ref().map(Code::as_str)),
-                    item: strings.opt(f.item.as_deref()),
-                    raw: strings.get(&f.raw),
-                    source: match &f.source {
-                        Source::Prose => NONE,
-                        Source::Table(name) => strings.get(name),
-                    },
-                    quote: if keeps_quote {
-                        strings.get(&f.quote)
-                    } else {
-                        NONE
-                    },
-                    named_as: if keeps_quote {
-                        strings.opt(f.named_as.as_deref())
-                    } else {
-                        NONE
-                    },
-                    location: match &f.location {
-                        Location::Line(n) => Loc::Line(*n),
-                        Location::Page { page, line } => Loc::Page(*page, *line),
-                        Location::Cell { sheet, cell } => {
-                            Loc::Cell(strings.get(sheet), strings.get(cell))
-                        }
-                    },
-                    table: f.table.and_then(|t| u32::try_from(t).ok()).unwrap_or(NONE),
-                    period: f.period,
-                    line: f.line,
-                    aspect: f.aspect,
-                    unit: f.unit,
-                    printed_unit: f.printed_unit,
-                }
-            })
-            .collect();
-        let mut strings = strings.strings;
-        strings.shrink_to_fit();
-        FactStore { strings, records }
+        FactStore::from_stored(facts.iter().map(|f| {
+            let keeps_quote = f.aspect == Aspect::YoyDelta;
+            Stored {
+                value: f.value,
+                printed: f.printed,
+                metric: f.metric.as_str(),
+                code: f.code.as_ref().map(Code::as_str),
+                item: f.item.as_deref(),
+                raw: &f.raw,
+                table_name: match &f.source {
+                    Source::Prose => None,
+                    Source::Table(name) => Some(name),
+                },
+                quote: keeps_quote.then_some(f.quote.as_str()),
+                named_as: f.named_as.as_deref().filter(|_| keeps_quote),
+                location: match &f.location {
+                    Location::Line(n) => StoredLocation::Line(*n),
+                    Location::Page { page, line } => StoredLocation::Page(*page, *line),
+                    Location::Cell { sheet, cell } => StoredLocation::Cell(sheet, cell),
+                },
+                table: f.table.and_then(|t| u32::try_from(t).ok()),
+                period: f.period,
+                line: f.line,
+                aspect: f.aspect,
+                unit: f.unit,
+                printed_unit: f.printed_unit,
+            }
+        }))
     }
 
     pub fn len(&self) -> usize {

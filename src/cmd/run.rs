@@ -429,15 +429,9 @@ pub fn run(args: Args) -> ExitCode {
     }
     // Nothing changed since the previous run (same tool, settings and file contents): its
     // outputs stand; only run.json is written anew.
-    use crate::analysis::changes::{content_ids, fingerprint, Changes, RunState, STATE_FILE};
+    use crate::analysis::changes::{fingerprint, Changes, RunState, STATE_FILE};
     let fingerprint = fingerprint(&plan);
-    let content = match rayon::ThreadPoolBuilder::new()
-        .num_threads(plan.jobs)
-        .build()
-    {
-        Ok(pool) => pool.install(|| content_ids(&plan.inputs)),
-        Err(_) => content_ids(&plan.inputs),
-    };
+    let content = hash_inputs(&plan);
     let previous = RunState::load(&plan.outputs.dir.join(STATE_FILE));
     if let (Ok(Some(before)), false) = (&previous, args.no_cache) {
         if before.same_run(&fingerprint, &content) {
@@ -635,6 +629,18 @@ fn reuse(
     Some(code(exit_code))
 }
 
+/// Every input's content hash, on the run's `--jobs` threads.
+fn hash_inputs(plan: &Plan) -> std::collections::BTreeMap<String, Option<String>> {
+    use crate::analysis::changes::content_ids;
+    match rayon::ThreadPoolBuilder::new()
+        .num_threads(plan.jobs)
+        .build()
+    {
+        Ok(pool) => pool.install(|| content_ids(&plan.inputs)),
+        Err(_) => content_ids(&plan.inputs),
+    }
+}
+
 /// The cache as run.json reports it (`None` with `--no-cache`).
 fn cache_summary(plan: &Plan, reading: &Reading) -> Option<report::CacheSummary> {
     let updated = reading.cache_updated.unwrap_or_default();
@@ -652,17 +658,10 @@ fn cache_summary(plan: &Plan, reading: &Reading) -> Option<report::CacheSummary>
 /// `--shard i/n`: reads the shard's disclosures that the cache does not hold yet into the
 /// cache; writes no outputs. Exit 0, or 3 when some of its inputs failed.
 fn run_shard(plan: &Plan) -> ExitCode {
-    use crate::analysis::changes::content_ids;
     let Some(shard) = plan.shard else {
         return code(exit::FAILURE);
     };
-    let content = match rayon::ThreadPoolBuilder::new()
-        .num_threads(plan.jobs)
-        .build()
-    {
-        Ok(pool) => pool.install(|| content_ids(&plan.inputs)),
-        Err(_) => content_ids(&plan.inputs),
-    };
+    let content = hash_inputs(plan);
     let tool = analysis::cache::tool_key(plan);
     let mut cache = analysis::cache::Cache::open(&plan.cache_dir);
     let incremental = Incremental {
