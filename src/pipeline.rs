@@ -118,6 +118,8 @@ pub struct OutputSection {
     pub workbook: String,
     #[serde(default = "default_parquet")]
     pub parquet: String,
+    #[serde(default = "default_departments")]
+    pub departments: String,
     #[serde(default = "default_csv")]
     pub anomalies_csv: String,
     #[serde(default = "default_json")]
@@ -147,6 +149,9 @@ fn default_workbook() -> String {
 fn default_parquet() -> String {
     "facts.parquet".into()
 }
+fn default_departments() -> String {
+    "departments.parquet".into()
+}
 fn default_csv() -> String {
     "anomalies.csv".into()
 }
@@ -160,6 +165,7 @@ impl Default for OutputSection {
             dir: default_out(),
             workbook: default_workbook(),
             parquet: default_parquet(),
+            departments: default_departments(),
             anomalies_csv: default_csv(),
             run_json: default_json(),
             language: Language::Zh,
@@ -378,6 +384,8 @@ pub struct Outputs {
     pub dir: PathBuf,
     pub workbook: PathBuf,
     pub parquet: PathBuf,
+    /// One row per document (department × year × kind): the 部门年度 sheet's content.
+    pub departments: PathBuf,
     pub anomalies_csv: PathBuf,
     pub run_json: PathBuf,
 }
@@ -670,6 +678,7 @@ impl Plan {
         let outputs = Outputs {
             workbook: dir.join(&file.output.workbook),
             parquet: dir.join(&file.output.parquet),
+            departments: dir.join(&file.output.departments),
             anomalies_csv: dir.join(&file.output.anomalies_csv),
             run_json: dir.join(&file.output.run_json),
             dir,

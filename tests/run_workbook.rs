@@ -248,11 +248,148 @@ fn run_exports_parquet_and_a_formula_safe_csv() {
     assert!(df.column("value").expect("value").dtype().is_decimal());
     let csv = std::fs::read_to_string(r.out.join("anomalies.csv")).expect("csv");
     assert!(csv.starts_with("\u{FEFF}severity,rule,"));
-    // Negative differences start with '-': escaped so a spreadsheet does not evaluate them.
-    assert!(csv.contains(",'-0.97,"), "{csv}");
-    assert!(!csv.lines().any(|l| l
-        .split(',')
-        .any(|f| f.starts_with('=') || f.starts_with("-0"))));
+    // Negative differences are numbers: never escaped (a `'` would make the column text).
+    assert!(csv.contains(",-0.97,"), "{csv}");
+    assert!(!csv.contains(",'-0.97,"), "{csv}");
+    assert!(!csv
+        .lines()
+        .any(|l| l.split(',').any(|f| f.starts_with('='))));
+}
+
+fn read_parquet(path: &Path) -> polars::prelude::DataFrame {
+    use polars_io::parquet::read::ParquetReader;
+    use polars_io::SerReader;
+    let file = std::fs::File::open(path).expect("parquet");
+    ParquetReader::new(file).finish().expect("reads back")
+}
+
+/// A fact's key in facts.parquet: file, metric, code, item, aspect, period.
+type FactKey = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+    Option<i32>,
+);
+
+/// facts.parquet's `value` is decimal(38,6) whatever the archive prints; its primary facts add
+/// up, per document, to departments.parquet and to the 部门年度 sheet.
+#[test]
+fn run_exports_have_stable_schemas_and_primary_facts_add_up_to_departments() {
+    use fiscal_archive::analysis::frames::{decimal_at, i32_at, str_at};
+    use polars::prelude::DataType;
+    use rust_decimal::Decimal;
+    use std::collections::HashMap;
+
+    let r = report();
+    assert_eq!(r.status, Some(0));
+    // One document alone (万元 only) gives the same value type as the whole sample archive.
+    let one = tempfile::tempdir().expect("tempdir");
+    let single = common::sample_inputs()
+        .into_iter()
+        .find(|p| p.extension().is_some_and(|e| e == "txt"))
+        .expect("a text sample");
+    let status = Command::cargo_bin("fiscal")
+        .expect("binary")
+        .args(["run", "--quiet", "--input"])
+        .arg(&single)
+        .arg("--out")
+        .arg(one.path())
+        .output()
+        .expect("runs")
+        .status
+        .code();
+    assert!(matches!(status, Some(0 | 3)), "{status:?}");
+    for out in [r.out.as_path(), one.path()] {
+        let facts = read_parquet(&out.join("facts.parquet"));
+        assert_eq!(
+            facts.column("value").expect("value").dtype(),
+            &DataType::Decimal(38, 6),
+            "{}",
+            out.display()
+        );
+        assert_eq!(
+            facts.column("primary").expect("primary").dtype(),
+            &DataType::Boolean
+        );
+    }
+
+    let facts = read_parquet(&r.out.join("facts.parquet"));
+    let col = |n: &str| facts.column(n).expect(n);
+    let (file, metric, code, item, aspect, period, value, primary) = (
+        col("file"),
+        col("metric"),
+        col("code"),
+        col("item"),
+        col("aspect"),
+        col("period"),
+        col("value"),
+        col("primary").bool().expect("bool").clone(),
+    );
+    let mut sums: HashMap<(String, String), Decimal> = HashMap::new();
+    let mut keys_seen: HashMap<FactKey, usize> = HashMap::new();
+    for i in 0..facts.height() {
+        if primary.get(i) != Some(true) {
+            continue;
+        }
+        let key = (
+            str_at(file, i).expect("file"),
+            str_at(metric, i).expect("metric"),
+            str_at(code, i),
+            str_at(item, i),
+            str_at(aspect, i).expect("aspect"),
+            i32_at(period, i),
+        );
+        *keys_seen.entry(key.clone()).or_default() += 1;
+        if key.2.is_none() && key.3.is_none() && key.4 == "value" && key.5.is_none() {
+            if let Some(v) = decimal_at(value, i) {
+                *sums.entry((key.0, key.1)).or_default() += v;
+            }
+        }
+    }
+    assert!(
+        keys_seen.values().all(|&n| n == 1),
+        "one primary fact per key and document"
+    );
+
+    let departments = read_parquet(&r.out.join("departments.parquet"));
+    let names: Vec<String> = departments
+        .get_column_names()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    let first = names.iter().position(|n| n == "kind").expect("kind") + 1;
+    let last = names.iter().position(|n| n == "errors").expect("errors");
+    let metrics = &names[first..last];
+    assert!(metrics.iter().any(|m| m == "income.total"), "{names:?}");
+    let dfile = departments.column("file").expect("file");
+    let rows = sheet(&r.out.join("report.xlsx"), "部门年度");
+    assert_eq!(
+        rows.len() - 1,
+        departments.height(),
+        "one sheet row per parquet row"
+    );
+    let mut compared = 0;
+    for i in 0..departments.height() {
+        let f = str_at(dfile, i).expect("file");
+        for (j, m) in metrics.iter().enumerate() {
+            let stated = decimal_at(departments.column(m).expect(m), i);
+            assert_eq!(
+                stated,
+                sums.get(&(f.clone(), m.clone())).copied(),
+                "{f} {m}: departments.parquet vs the sum of primary facts"
+            );
+            let cell = number(&rows[i + 1][5 + j]);
+            assert_eq!(
+                cell,
+                stated.map(|d| d.to_string().parse::<f64>().expect("f64")),
+                "{f} {m}: 部门年度 vs departments.parquet"
+            );
+            compared += usize::from(stated.is_some());
+        }
+    }
+    assert!(compared > 20, "{compared} figures compared");
 }
 
 #[test]

@@ -108,24 +108,29 @@ fn kind_text(kind: Option<Kind>) -> Option<String> {
     kind.map(|k| k.as_str().to_string())
 }
 
-/// The decimal scale of the fact table's `value`: the finest printed (capped), over every
-/// fact of the archive, so every chunk of the table has one schema.
-pub fn fact_scale(documents: &[Document]) -> u32 {
-    common_scale(documents.iter().flat_map(|d| d.facts.values().flatten()))
-}
+/// The decimal scale of the fact table's `value`, the same for every archive and night
+/// (`decimal(38,6)`): 元 amounts with 分 normalized to 万元 need 6; a value printed finer is
+/// rounded here, its printed text stays in `raw`.
+pub const FACT_SCALE: u32 = 6;
 
 /// The fact table of `documents` (a chunk of the archive): one row per fact, `value` at
-/// `scale` (from [`fact_scale`]). The archive's table is these chunks in order; it is never
-/// held whole (20,000 documents print two million facts).
+/// [`FACT_SCALE`], `primary` from [`super::store::FactStore::primary`]. The archive's table is
+/// these chunks in order; it is never held whole (20,000 documents print two million facts).
 ///
 /// # Errors
 /// A polars error building the frame (never expected for well-formed documents).
-pub fn facts(documents: &[Document], scale: u32) -> PolarsResult<DataFrame> {
+pub fn facts(documents: &[Document]) -> PolarsResult<DataFrame> {
+    let mut primary = Vec::new();
     let rows: Vec<FactRow<'_>> = documents
         .iter()
-        .flat_map(|d| d.facts.rows().map(move |r| (d, r)))
+        .flat_map(|d| {
+            primary.extend(d.facts.primary());
+            d.facts.rows().map(move |r| (d, r))
+        })
         .collect();
-    fact_table(&rows, scale)
+    let mut df = fact_table(&rows, FACT_SCALE)?;
+    df.with_column(Column::new("primary".into(), primary))?;
+    Ok(df)
 }
 
 /// A fact of the table with its document.
@@ -193,7 +198,7 @@ fn in_series(f: &Row<'_>, headlines: &[&str]) -> bool {
 ///
 /// # Errors
 /// As [`facts`].
-pub fn series(documents: &[Document], scale: u32) -> PolarsResult<DataFrame> {
+pub fn series(documents: &[Document]) -> PolarsResult<DataFrame> {
     let headlines: Vec<&str> = catalog().headlines().map(|m| m.key.as_str()).collect();
     let known =
         |d: &Document| d.report.document.fiscal_year.is_some() && d.report.document.kind.is_some();
@@ -205,7 +210,7 @@ pub fn series(documents: &[Document], scale: u32) -> PolarsResult<DataFrame> {
             .flat_map(|d| d.facts.rows().map(move |r| (d, r)))
             .filter(|(_, r)| in_series(r, &headlines))
             .collect();
-        let frame = fact_table(&rows, scale)?.select(SERIES_COLUMNS)?;
+        let frame = fact_table(&rows, FACT_SCALE)?.select(SERIES_COLUMNS)?;
         match out.as_mut() {
             Some(df) => {
                 df.vstack_mut(&frame)?;
@@ -218,7 +223,7 @@ pub fn series(documents: &[Document], scale: u32) -> PolarsResult<DataFrame> {
             df.align_chunks();
             Ok(df)
         }
-        None => fact_table(&[], scale)?.select(SERIES_COLUMNS),
+        None => fact_table(&[], FACT_SCALE)?.select(SERIES_COLUMNS),
     }
 }
 
@@ -259,6 +264,52 @@ pub fn documents(documents: &[Document]) -> PolarsResult<DataFrame> {
             count_col("anomalies", docs, |d| d.report.anomalies.len()),
         ],
     )
+}
+
+/// departments.parquet (see [`super::Archive::departments_frame`]): `documents` in `order`.
+///
+/// # Errors
+/// A polars error (never expected).
+pub fn departments(
+    documents: &[Document],
+    order: &[usize],
+    counts: &std::collections::BTreeMap<(usize, crate::model::Severity), usize>,
+) -> PolarsResult<DataFrame> {
+    use crate::model::Severity;
+    let docs: Vec<(usize, &Document)> = order
+        .iter()
+        .filter_map(|&i| documents.get(i).map(|d| (i, d)))
+        .collect();
+    let mut columns = vec![
+        text_col("department", &docs, |(_, d)| {
+            d.report.document.department.clone()
+        }),
+        text_col("department_key", &docs, |(_, d)| Some(d.key.clone())),
+        text_col("region", &docs, |(_, d)| d.report.document.region.clone()),
+        year_col(&docs, |(_, d)| d.report.document.fiscal_year),
+        text_col("kind", &docs, |(_, d)| kind_text(d.report.document.kind)),
+    ];
+    for m in catalog().headlines() {
+        let values: Vec<Option<Decimal>> = docs
+            .iter()
+            .map(|(_, d)| d.facts.stated(m.key.as_str()))
+            .collect();
+        columns.push(decimal_column_at(m.key.as_str(), &values, FACT_SCALE)?);
+    }
+    for (name, severity) in [
+        ("errors", Severity::Error),
+        ("warnings", Severity::Warning),
+        ("infos", Severity::Info),
+    ] {
+        columns.push(count_col(name, &docs, |(i, _)| {
+            counts.get(&(*i, severity)).copied().unwrap_or(0)
+        }));
+    }
+    columns.push(text_col("file", &docs, |(_, d)| {
+        Some(d.report.file.clone())
+    }));
+    columns.push(text_col("names", &docs, |(_, d)| Some(d.names.join("、"))));
+    DataFrame::new(docs.len(), columns)
 }
 
 /// One row per anomaly, with its document's identity.

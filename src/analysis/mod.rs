@@ -87,7 +87,7 @@ impl Archive {
     ) -> impl Iterator<Item = polars::prelude::PolarsResult<DataFrame>> + '_ {
         self.documents
             .chunks(FACT_CHUNK_DOCUMENTS)
-            .map(|chunk| frames::facts(chunk, self.fact_scale))
+            .map(frames::facts)
     }
 
     /// Anomaly counts by severity and by rule, from the anomaly frame.
@@ -99,6 +99,49 @@ impl Archive {
             frames::counts(&self.anomalies_frame, "severity")?,
             frames::counts(&self.anomalies_frame, "rule")?,
         ))
+    }
+
+    /// Flags per document and severity (archive-wide flags are not counted).
+    pub fn severity_counts(
+        &self,
+    ) -> std::collections::BTreeMap<(usize, crate::model::Severity), usize> {
+        let mut counts = std::collections::BTreeMap::new();
+        for f in &self.findings {
+            if let Some(d) = f.document {
+                *counts.entry((d, f.anomaly.severity)).or_default() += 1;
+            }
+        }
+        counts
+    }
+
+    /// The documents in the order of 部门年度 and departments.parquet: identity, year, kind,
+    /// file.
+    pub fn department_order(&self) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..self.documents.len()).collect();
+        order.sort_by_key(|&i| {
+            let d = &self.documents[i];
+            (
+                d.key.as_str(),
+                d.report.document.fiscal_year,
+                d.report.document.kind,
+                d.report.file.as_str(),
+            )
+        });
+        order
+    }
+
+    /// departments.parquet: one row per document in [`Archive::department_order`] — identity,
+    /// the headline measures as the document states them ([`store::FactStore::stated`], its
+    /// primary facts), flag counts, file.
+    ///
+    /// # Errors
+    /// A polars error (never expected).
+    pub fn departments_frame(&self) -> polars::prelude::PolarsResult<DataFrame> {
+        frames::departments(
+            &self.documents,
+            &self.department_order(),
+            &self.severity_counts(),
+        )
     }
 
     /// Input counts by status, from the input frame.
@@ -149,8 +192,6 @@ pub struct Archive {
     pub inputs: Vec<InputRow>,
     /// Rows of the SPEC §3 fact table (every fact of every document).
     pub fact_count: usize,
-    /// The decimal scale of the fact table's `value` (one for every chunk).
-    pub fact_scale: u32,
     /// The facts the trends and statistics read (headline and class-sliced amounts).
     pub series: DataFrame,
     /// One row per document, per anomaly, per input file.
@@ -704,8 +745,7 @@ pub fn consolidate(
     inputs.sort_by(|a, b| a.file.cmp(&b.file));
 
     let fact_count = documents.iter().map(|d| d.facts.len()).sum();
-    let fact_scale = frames::fact_scale(&documents);
-    let series = frames::series(&documents, fact_scale)?;
+    let series = frames::series(&documents)?;
     let trends = trends::build(&series)?;
     let statistics = statistics::build(&series)?;
 
@@ -749,7 +789,6 @@ pub fn consolidate(
         documents,
         inputs,
         fact_count,
-        fact_scale,
         series,
         documents_frame,
         anomalies_frame,

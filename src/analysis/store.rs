@@ -234,8 +234,34 @@ impl FactStore {
         self.records.iter().map(|r| self.fact(r)).collect()
     }
 
-    /// The whole measure's stated amount (no code, no item): the first printed in prose, else
-    /// the first in a table.
+    /// For each fact (in order), whether it is the one that represents the document for its
+    /// key — measure, code, item, aspect and period: a printed amount over a placeholder, a
+    /// table's over the prose's, then the first printed. Summing these gives one figure per
+    /// key and document (facts.parquet `primary`, departments.parquet, 部门年度).
+    pub fn primary(&self) -> Vec<bool> {
+        type Key = (u32, u32, u32, Aspect, Option<i32>);
+        let rank = |r: &Record| (r.value.is_none(), r.source == NONE);
+        let mut best: HashMap<Key, usize> = HashMap::default();
+        for (i, r) in self.records.iter().enumerate() {
+            let key = (r.metric, r.code, r.item, r.aspect, r.period);
+            let slot = best.entry(key).or_insert(i);
+            if let Some(current) = self.records.get(*slot) {
+                if rank(r) < rank(current) {
+                    *slot = i;
+                }
+            }
+        }
+        let mut flags = vec![false; self.records.len()];
+        for i in best.into_values() {
+            if let Some(f) = flags.get_mut(i) {
+                *f = true;
+            }
+        }
+        flags
+    }
+
+    /// The whole measure's amount for the document's own year (no code, item or period): the
+    /// primary fact's ([`FactStore::primary`]) — a table's, else the first printed in prose.
     pub fn stated(&self, metric: &str) -> Option<Decimal> {
         self.records
             .iter()
@@ -243,10 +269,11 @@ impl FactStore {
                 r.code == NONE
                     && r.item == NONE
                     && r.aspect == Aspect::Value
+                    && r.period.is_none()
                     && r.value.is_some()
                     && self.text(r.metric) == Some(metric)
             })
-            .min_by_key(|r| r.table != NONE)
+            .min_by_key(|r| r.source == NONE)
             .and_then(|r| r.value)
     }
 

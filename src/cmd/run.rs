@@ -423,7 +423,13 @@ pub fn run(args: Args) -> ExitCode {
     let o = &plan.outputs;
     for note in report::commit::recover(
         &o.dir,
-        &[&o.workbook, &o.parquet, &o.anomalies_csv, &o.run_json],
+        &[
+            &o.workbook,
+            &o.parquet,
+            &o.departments,
+            &o.anomalies_csv,
+            &o.run_json,
+        ],
     ) {
         eprintln!("fiscal run: {note}");
     }
@@ -579,7 +585,7 @@ fn reuse(
     started: Instant,
 ) -> Option<ExitCode> {
     let o = &plan.outputs;
-    if ![&o.workbook, &o.parquet, &o.anomalies_csv]
+    if ![&o.workbook, &o.parquet, &o.departments, &o.anomalies_csv]
         .iter()
         .all(|p| p.is_file())
     {

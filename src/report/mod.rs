@@ -11,7 +11,7 @@ use std::io::Write;
 use std::path::Path;
 
 use polars::prelude::PolarsResult;
-use polars_io::parquet::write::{ParquetWriter, StatisticsOptions};
+use polars_io::parquet::write::{KeyValueMetadata, ParquetWriter, StatisticsOptions};
 use serde::Serialize;
 
 use crate::analysis::{count_of, frames, Archive, InputStatus};
@@ -34,10 +34,12 @@ fn out_err(path: &Path, e: impl ToString) -> OutputError {
     }
 }
 
-/// A CSV field, quoted when needed and escaped against formula injection: a cell starting with
-/// `=`, `+`, `-`, `@` (or a tab/CR) is prefixed with `'` so a spreadsheet shows it as text.
+/// A CSV field, quoted when needed and escaped against formula injection: text starting with
+/// `=`, `+`, `-`, `@` (or a tab/CR) is prefixed with `'` so a spreadsheet shows it as text —
+/// but never a number (`-12.50`, `+3`, `-0.5%`), which must stay a number for pandas, DuckDB
+/// and Excel.
 pub fn csv_field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) && !is_number(s) {
         format!("'{s}")
     } else {
         s.to_string()
@@ -47,6 +49,21 @@ pub fn csv_field(s: &str) -> String {
     } else {
         s
     }
+}
+
+/// A plain signed decimal, optionally with a trailing `%`: digits with at most one point, no
+/// exponent, no spaces (what a spreadsheet reads as a number and nothing else).
+fn is_number(s: &str) -> bool {
+    let body = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let body = body.strip_suffix('%').unwrap_or(body);
+    let mut parts = body.splitn(2, '.');
+    let whole = parts.next().unwrap_or_default();
+    let fraction = parts.next();
+    let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+    !body.is_empty()
+        && digits(whole)
+        && fraction.is_none_or(digits)
+        && (!whole.is_empty() || fraction.is_some_and(|f| !f.is_empty()))
 }
 
 /// The anomaly frame as CSV (UTF-8 with BOM, so Excel reads the Chinese), without doc_id.
@@ -88,20 +105,36 @@ fn anomalies_csv(archive: &Archive) -> PolarsResult<String> {
     Ok(out)
 }
 
-/// Writes the fact table to `w` chunk by chunk (one row group per chunk of documents).
+/// The layout version of facts.parquet and departments.parquet, in each file's metadata
+/// (`fiscal_archive.schema_version`): raised when a column changes meaning or type or goes
+/// away. 2: `value` always `decimal(38,6)`, `primary`; departments.parquet.
+pub const EXPORT_SCHEMA_VERSION: u32 = 2;
+
+/// Rows per row group of the exports (each with min/max statistics).
+const ROW_GROUP_ROWS: usize = 128 * 1024;
+
+fn export_writer<W: Write>(w: W) -> ParquetWriter<W> {
+    ParquetWriter::new(w)
+        .with_statistics(StatisticsOptions::default())
+        .with_row_group_size(Some(ROW_GROUP_ROWS))
+        .with_key_value_metadata(Some(KeyValueMetadata::from_static(vec![(
+            "fiscal_archive.schema_version".to_string(),
+            EXPORT_SCHEMA_VERSION.to_string(),
+        )])))
+}
+
+/// Writes the fact table to `w` chunk by chunk (a row group per chunk of documents, about
+/// 50,000 rows).
 fn parquet<W: Write + Send>(archive: &Archive, w: W) -> Result<(), String> {
     let e = |e: polars::prelude::PolarsError| e.to_string();
     let mut chunks = archive.fact_chunks();
     let mut first = match chunks.next() {
         Some(c) => c.map_err(e)?,
         // No document: the empty table with its schema.
-        None => frames::facts(&[], archive.fact_scale).map_err(e)?,
+        None => frames::facts(&[]).map_err(e)?,
     };
     first.align_chunks();
-    let mut writer = ParquetWriter::new(w)
-        .with_statistics(StatisticsOptions::empty())
-        .batched(first.schema())
-        .map_err(e)?;
+    let mut writer = export_writer(w).batched(first.schema()).map_err(e)?;
     writer.write_batch(&first).map_err(e)?;
     drop(first);
     for chunk in chunks {
@@ -110,6 +143,13 @@ fn parquet<W: Write + Send>(archive: &Archive, w: W) -> Result<(), String> {
         writer.write_batch(&df).map_err(e)?;
     }
     writer.finish().map(|_| ()).map_err(e)
+}
+
+/// Writes departments.parquet to `w`.
+fn departments_parquet<W: Write>(archive: &Archive, w: W) -> Result<(), String> {
+    let e = |e: polars::prelude::PolarsError| e.to_string();
+    let mut df = archive.departments_frame().map_err(e)?;
+    export_writer(w).finish(&mut df).map(|_| ()).map_err(e)
 }
 
 /// The version of run.json's layout: raised when a field changes meaning or goes away (new
@@ -298,6 +338,7 @@ pub fn write_all(
     set.stage(&o.workbook, &book)?;
     drop(book);
     set.stage_with(&o.parquet, |w| parquet(archive, w))?;
+    set.stage_with(&o.departments, |w| departments_parquet(archive, w))?;
     let csv = anomalies_csv(archive).map_err(|e| out_err(&o.anomalies_csv, e))?;
     set.stage(&o.anomalies_csv, csv.as_bytes())?;
     Ok(())
@@ -340,7 +381,13 @@ mod tests {
     #[test]
     fn csv_fields_are_escaped_against_formula_injection() {
         assert_eq!(csv_field("=SUM(A1)"), "'=SUM(A1)");
-        assert_eq!(csv_field("-341.02"), "'-341.02");
+        // Numbers stay numbers; text that a spreadsheet would evaluate does not.
+        for number in ["-341.02", "+3", "-0.5%", "-.5", "12"] {
+            assert_eq!(csv_field(number), number);
+        }
+        for text in ["-", "-1e5", "- 3", "+-3", "-3.2.1", "-341.02万元", "+ 1"] {
+            assert_eq!(csv_field(text), format!("'{text}"));
+        }
         assert_eq!(csv_field("@cmd"), "'@cmd");
         assert_eq!(csv_field("a,b"), "\"a,b\"");
         assert_eq!(csv_field("say \"x\""), "\"say \"\"x\"\"\"");

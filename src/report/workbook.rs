@@ -204,16 +204,6 @@ fn class_name(code: &str, year: Option<i32>) -> String {
         .unwrap_or_default()
 }
 
-fn count_by_severity(archive: &Archive) -> BTreeMap<(usize, Severity), usize> {
-    let mut counts = BTreeMap::new();
-    for f in &archive.findings {
-        if let Some(d) = f.document {
-            *counts.entry((d, f.anomaly.severity)).or_default() += 1;
-        }
-    }
-    counts
-}
-
 fn overview(
     wb: &mut Workbook,
     archive: &Archive,
@@ -333,17 +323,8 @@ fn departments(
         };
         ws.write_string_with_format(0, (first_metric + i) as u16, label, &f.header)?;
     }
-    let counts = count_by_severity(archive);
-    let mut order: Vec<usize> = (0..archive.documents.len()).collect();
-    order.sort_by_key(|&i| {
-        let d = &archive.documents[i];
-        (
-            d.key.as_str(),
-            d.report.document.fiscal_year,
-            d.report.document.kind,
-            d.report.file.as_str(),
-        )
-    });
+    let counts = archive.severity_counts();
+    let order = archive.department_order();
     let mut r = 1;
     for i in order {
         let doc = &archive.documents[i];
