@@ -390,6 +390,15 @@ fn run_exports_have_stable_schemas_and_primary_facts_add_up_to_departments() {
         }
     }
     assert!(compared > 20, "{compared} figures compared");
+    // The 明细 sheet shows the flag as TRUE/FALSE cells.
+    let facts_sheet = sheet(&r.out.join("report.xlsx"), "明细");
+    let p = column(&facts_sheet[0], "primary");
+    let flags: Vec<&calamine::Data> = facts_sheet[1..]
+        .iter()
+        .filter_map(|row| row.get(p))
+        .collect();
+    assert!(flags.iter().any(|d| **d == calamine::Data::Bool(true)));
+    assert!(flags.iter().any(|d| **d == calamine::Data::Bool(false)));
 }
 
 #[test]

@@ -683,6 +683,11 @@ fn facts(wb: &mut Workbook, archive: &Archive, plan: &Plan, f: &Formats) -> Pola
                             ws.write_number(r, c, f64::from(v)).map_err(xlsx_err)?;
                         }
                     }
+                    DataType::Boolean => {
+                        if let Ok(AnyValue::Boolean(v)) = column.get(i) {
+                            ws.write_boolean(r, c, v).map_err(xlsx_err)?;
+                        }
+                    }
                     _ => {
                         if let Some(v) = frames::str_at(column, i) {
                             text(ws, r, c, &v).map_err(xlsx_err)?;
