@@ -207,9 +207,7 @@ impl Cache {
         // overflowed the stack). A plain thread just blocks. As many as the run's pool.
         let next = std::sync::atomic::AtomicUsize::new(0);
         let threads = rayon::current_num_threads().clamp(1, segments.len().max(1));
-        let mut loaded: Vec<Option<Loaded>> = Vec::new();
-        loaded.resize_with(segments.len(), || None);
-        let done: Vec<Vec<(usize, Loaded)>> = std::thread::scope(|scope| {
+        let mut loaded: Vec<(usize, Loaded)> = std::thread::scope(|scope| {
             let workers: Vec<_> = (0..threads)
                 .map(|_| {
                     scope.spawn(|| {
@@ -227,18 +225,15 @@ impl Cache {
                 .collect();
             workers
                 .into_iter()
-                .map(|w| {
+                .flat_map(|w| {
                     w.join()
                         .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
                 })
                 .collect()
         });
-        for (i, result) in done.into_iter().flatten() {
-            loaded[i] = Some(result);
-        }
-        let loaded = loaded
-            .into_iter()
-            .map(|r| r.unwrap_or_else(|| Err("not read".to_string())));
+        // Back in segment order, so the first copy of a disclosure found is always the same.
+        loaded.sort_unstable_by_key(|(i, _)| *i);
+        let loaded = loaded.into_iter().map(|(_, result)| result);
         let mut found = HashMap::new();
         let mut warnings = Vec::new();
         let mut damaged = HashSet::new();

@@ -446,23 +446,10 @@ pub fn run(args: Args) -> ExitCode {
             }
         }
     }
-    let tool = (!args.no_cache).then(|| analysis::cache::tool_key(&plan));
-    let mut cache = analysis::cache::Cache::open(&plan.cache_dir);
-    let incremental = tool.as_deref().map(|tool| Incremental {
-        cache: &mut cache,
-        tool,
-        content: &content,
-    });
-    let reading = match read_all(&plan, incremental) {
+    let reading = match read_reporting(&plan, !args.no_cache, &content) {
         Ok(r) => r,
-        Err(e) => {
-            eprintln!("fiscal run: {e}");
-            return code(exit::FAILURE);
-        }
+        Err(exit) => return exit,
     };
-    for w in &reading.cache_warnings {
-        eprintln!("fiscal run: {w}");
-    }
     let cache_summary = cache_summary(&plan, &reading);
     let (documents_read, documents_from_cache) = (reading.read, reading.cached);
     let reports = reading.reports;
@@ -663,28 +650,39 @@ fn cache_summary(plan: &Plan, reading: &Reading) -> Option<report::CacheSummary>
 
 /// `--shard i/n`: reads the shard's disclosures that the cache does not hold yet into the
 /// cache; writes no outputs. Exit 0, or 3 when some of its inputs failed.
+/// Reads the inputs (through the cache unless `cached` is false) and prints the cache's
+/// warnings; a failure to read is printed and becomes exit 1.
+fn read_reporting(
+    plan: &Plan,
+    cached: bool,
+    content: &std::collections::BTreeMap<String, Option<String>>,
+) -> Result<Reading, ExitCode> {
+    let tool = cached.then(|| analysis::cache::tool_key(plan));
+    let mut cache = analysis::cache::Cache::open(&plan.cache_dir);
+    let incremental = tool.as_deref().map(|tool| Incremental {
+        cache: &mut cache,
+        tool,
+        content,
+    });
+    let reading = read_all(plan, incremental).map_err(|e| {
+        eprintln!("fiscal run: {e}");
+        code(exit::FAILURE)
+    })?;
+    for w in &reading.cache_warnings {
+        eprintln!("fiscal run: {w}");
+    }
+    Ok(reading)
+}
+
 fn run_shard(plan: &Plan) -> ExitCode {
     let Some(shard) = plan.shard else {
         return code(exit::FAILURE);
     };
     let content = hash_inputs(plan);
-    let tool = analysis::cache::tool_key(plan);
-    let mut cache = analysis::cache::Cache::open(&plan.cache_dir);
-    let incremental = Incremental {
-        cache: &mut cache,
-        tool: &tool,
-        content: &content,
-    };
-    let reading = match read_all(plan, Some(incremental)) {
+    let reading = match read_reporting(plan, true, &content) {
         Ok(r) => r,
-        Err(e) => {
-            eprintln!("fiscal run: {e}");
-            return code(exit::FAILURE);
-        }
+        Err(exit) => return exit,
     };
-    for w in &reading.cache_warnings {
-        eprintln!("fiscal run: {w}");
-    }
     let failed: Vec<&analysis::StoredReport> =
         reading.reports.iter().filter(|r| r.unreadable).collect();
     for f in &failed {
