@@ -355,6 +355,15 @@ impl Serialize for Location {
 }
 
 impl Location {
+    /// As a message in Chinese names it: `第45行`, `第2页第7行`, `Sheet1!B4`.
+    pub fn zh(&self) -> String {
+        match self {
+            Location::Line(n) => format!("第{n}行"),
+            Location::Page { page, line } => format!("第{page}页第{line}行"),
+            Location::Cell { sheet, cell } => format!("{sheet}!{cell}"),
+        }
+    }
+
     /// Reads what [`Location`]'s `Display` printed: `line 3`, `page 2, line 7`, `Sheet1!B4`
     /// (a cell never holds `!`, so the last one separates the sheet).
     pub fn parse(text: &str) -> Option<Location> {
@@ -396,6 +405,16 @@ impl fmt::Display for Source {
         match self {
             Source::Prose => f.write_str("prose"),
             Source::Table(name) => write!(f, "table:{name}"),
+        }
+    }
+}
+
+impl Source {
+    /// As a message in Chinese names it: `正文`, `公开05表`.
+    pub fn zh(&self) -> String {
+        match self {
+            Source::Prose => "正文".to_string(),
+            Source::Table(name) => name.clone(),
         }
     }
 }
@@ -536,7 +555,7 @@ pub enum Severity {
 }
 
 /// A flag raised by a check, with the evidence an auditor needs to find it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Anomaly {
     pub rule: String,
     pub severity: Severity,

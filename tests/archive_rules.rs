@@ -85,7 +85,7 @@ fn archive_check_reason(out: &Path, rule: &str) -> String {
 fn flags(out: &Path, rule: &str) -> Vec<std::collections::BTreeMap<String, String>> {
     let rows = sheet(&out.join("report.xlsx"), "异常");
     let header: Vec<Data> = rows[0].clone();
-    let r = column(&header, "规则");
+    let r = column(&header, "规则编号");
     rows.iter()
         .skip(1)
         .filter(|row| text(&row[r]) == rule)
@@ -125,11 +125,14 @@ fn cross_year_flags_a_prior_year_the_next_document_contradicts() {
     assert_eq!(flagged.len(), 1, "{flagged:?}");
     let f = &flagged[0];
     assert_eq!(f["年度"], "2019");
+    // Expected = what 2019's document implies for 2018, found = what 2018's document prints.
     assert_eq!(
         (f["预期"].as_str(), f["实际"].as_str()),
-        ("384.3", "182.38")
+        ("182.38", "384.3")
     );
-    assert_eq!(f["差额"], "-201.92");
+    assert_eq!(f["差额"], "201.92");
+    assert_eq!(f["单位"], "万元");
+    assert_eq!(f["涉及金额（万元）"], "201.92");
     assert!(f["原文证据"].contains("增加201.92万元"), "{f:?}");
 }
 

@@ -88,8 +88,8 @@ impl DocumentRule for BalanceMismatch {
                             total.raw
                         ),
                     )
-                    .expected_found(&total.raw, show_like(sum, total))
-                    .difference(diff),
+                    .expected_found(show_like(sum, total), &total.raw)
+                    .difference(-diff),
                 );
             },
         );

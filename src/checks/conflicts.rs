@@ -85,7 +85,7 @@ impl DocumentRule for ConflictingValues {
                 .map(|(v, members)| {
                     let places: Vec<String> = members
                         .iter()
-                        .map(|m| format!("{} {}", m.source, m.location))
+                        .map(|m| format!("{}{}", m.source.zh(), m.location.zh()))
                         .collect();
                     format!("{}（{}）", v, places.join("、"))
                 })

@@ -81,11 +81,11 @@ impl ArchiveRule for CrossYearMismatch {
                             year - 1,
                             show(printed),
                             prior_doc.report.file,
-                            stated_prior.location
+                            stated_prior.location.zh()
                         ),
                     )
-                    .expected_found(show(printed), show(implied))
-                    .difference(implied - printed);
+                    .expected_found(show(implied), show(printed))
+                    .difference(printed - implied);
                     flag.document = Some(i);
                     out.flag(flag);
                 }

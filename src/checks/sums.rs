@@ -155,8 +155,8 @@ fn all_sums(doc: &Doc<'_>, out: &mut Findings) {
                         }
                     ),
                 )
-                .expected_found(&total.raw, show_like(sum, total))
-                .difference(diff);
+                .expected_found(show_like(sum, total), &total.raw)
+                .difference(-diff);
                 out.flag(if hint { flag.hint() } else { flag });
             },
         );
@@ -225,8 +225,8 @@ fn check_lists(doc: &Doc<'_>, out: &mut Findings) {
                         total.raw
                     ),
                 )
-                .expected_found(&total.raw, show_like(sum, total))
-                .difference(diff),
+                .expected_found(show_like(sum, total), &total.raw)
+                .difference(-diff),
             );
         }
     }
@@ -302,8 +302,8 @@ fn check_table_hierarchies(doc: &Doc<'_>, out: &mut Findings) {
                         }
                     ),
                 )
-                .expected_found(&total.raw, show_like(sum, total))
-                .difference(diff);
+                .expected_found(show_like(sum, total), &total.raw)
+                .difference(-diff);
                 out.flag(if broken.is_some() { flag } else { flag.hint() });
             }
         }
@@ -429,8 +429,10 @@ mod tests {
         assert_eq!(checked, 1);
         assert_eq!(flags.len(), 1);
         assert_eq!(flags[0].code.as_ref().map(|c| c.as_str()), Some("210"));
-        assert_eq!(flags[0].found.as_deref(), Some("45.84"));
-        assert_eq!(flags[0].difference.as_deref(), Some("0.02"));
+        // Expected = what the parts imply, found = the printed total, difference = found − expected.
+        assert_eq!(flags[0].expected.as_deref(), Some("45.84"));
+        assert_eq!(flags[0].found.as_deref(), Some("45.82万元"));
+        assert_eq!(flags[0].difference.as_deref(), Some("-0.02"));
     }
 
     #[test]
@@ -476,17 +478,24 @@ mod tests {
     fn sums_check_table_hierarchy_and_declared_identities() {
         let table = "一般公共预算财政拨款支出决算表\n\t公开05表\n\n\t部门：某某\n\t金额单位：万元\n\n\t项目\n\t\n\t本年支出\n\t\n\t\n\n\t功能分类科目编码\n\t科目名称\n\t小计\n\t基本支出\n\t项目支出\n\n\t合计\n\t\n\t10.00\n\t6.00\n\t4.00\n\n\t201\n\t一般公共服务支出\n\t10.00\n\t6.00\n\t4.00\n\n\t20103\n\t政府办公厅（室）及相关机构事务\n\t9.00\n\t6.00\n\t4.00\n";
         let (flags, _) = run(&SumMismatch, &format!("{HEAD}{table}"));
+        // Expected = what the parts add up to, found = the printed total.
         let found: Vec<_> = flags
             .iter()
-            .map(|f| (f.code.as_ref().map(|c| c.to_string()), f.found.clone()))
+            .map(|f| {
+                (
+                    f.code.as_ref().map(|c| c.to_string()),
+                    f.expected.clone(),
+                    f.found.clone(),
+                )
+            })
             .collect();
         // 201 = Σ款 fails (9 ≠ 10); 20103's 小计 ≠ 基本 + 项目 (9 ≠ 10).
         assert!(
-            found.contains(&(Some("201".into()), Some("9".into()))),
+            found.contains(&(Some("201".into()), Some("9".into()), Some("10.00".into()))),
             "{found:?}"
         );
         assert!(
-            found.contains(&(Some("20103".into()), Some("10".into()))),
+            found.contains(&(Some("20103".into()), Some("10".into()), Some("9.00".into()))),
             "{found:?}"
         );
         assert_eq!(flags.len(), 2);

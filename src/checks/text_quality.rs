@@ -251,7 +251,7 @@ impl DocumentRule for TextCopy {
             out.checked += 1;
             match seen.get(key) {
                 Some(first) => out.flag(Flag {
-                    message: format!("同一段文字重复出现（首次见{}）", first.location),
+                    message: format!("同一段文字重复出现（首次见{}）", first.location.zh()),
                     evidence: line.raw.chars().take(40).collect(),
                     location: Some(line.location.clone()),
                     ..Flag::default()
