@@ -10,6 +10,7 @@ pub mod frames;
 pub mod statistics;
 pub mod store;
 pub mod trends;
+pub mod triage;
 
 use std::collections::HashMap;
 
@@ -770,16 +771,17 @@ pub fn consolidate(
     };
     let (archive_findings, archive_checks) = checks::archive::check_archive(&view);
     findings.extend(archive_findings);
-    // Severity, then the document's department, year and kind, then input order (stable).
-    findings.sort_by_key(|f| {
+    // Triage order: severity, the money involved (largest first), then the document's
+    // department, year and kind, then input order (stable).
+    findings.sort_by_cached_key(|f| {
         let doc = f.document.and_then(|i| documents.get(i)).map(|d| {
             (
-                d.key.as_str(),
+                d.key.clone(),
                 d.report.document.fiscal_year,
                 d.report.document.kind,
             )
         });
-        (checks::severity_rank(f.anomaly.severity), doc, f.document)
+        triage::order_key(&f.anomaly, (doc, f.document))
     });
 
     let documents_frame = frames::documents(&documents)?;

@@ -75,6 +75,9 @@ pub struct Summary {
     pub mean: Decimal,
     pub median: Decimal,
     pub p10: Decimal,
+    /// The lower and upper quartiles (the distribution chart's box).
+    pub p25: Decimal,
+    pub p75: Decimal,
     pub p90: Decimal,
     pub min: Decimal,
     pub max: Decimal,
@@ -94,6 +97,8 @@ pub fn aggregate(mut values: Vec<Decimal>) -> Option<Summary> {
         mean: (sum / Decimal::from(n)).round_dp(4),
         median: quantile(&values, Decimal::new(5, 1))?,
         p10: quantile(&values, Decimal::new(1, 1))?,
+        p25: quantile(&values, Decimal::new(25, 2))?,
+        p75: quantile(&values, Decimal::new(75, 2))?,
         p90: quantile(&values, Decimal::new(9, 1))?,
         min: values[0],
         max: values[n - 1],

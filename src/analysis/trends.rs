@@ -70,6 +70,9 @@ impl TrendRow {
     }
 }
 
+/// The longest span of years whose gaps the trend columns fill.
+const MAX_SPAN: i32 = 60;
+
 /// All trend rows and the years they span.
 #[derive(Clone, Debug, Default)]
 pub struct Trends {
@@ -180,6 +183,13 @@ pub fn build(facts: &DataFrame) -> PolarsResult<Trends> {
         .collect();
     years.sort_unstable();
     years.dedup();
+    // Every year of the span, so a chart's axis never draws 2019 → 2021 as one step (a span
+    // beyond `MAX_SPAN` years is a misread year, not a gap to fill).
+    if let (Some(&first), Some(&last)) = (years.first(), years.last()) {
+        if last - first < MAX_SPAN {
+            years = (first..=last).collect();
+        }
+    }
     Ok(Trends {
         rows: rows.into_values().collect(),
         years,

@@ -31,6 +31,9 @@ pub struct RuleDef {
     pub id: String,
     pub severity: Severity,
     pub scope: Scope,
+    /// The short name shown in the workbook's 异常 sheet (`占位符未替换`).
+    pub name_zh: String,
+    pub name_en: String,
     pub zh: String,
     pub en: String,
     #[serde(default)]

@@ -137,3 +137,141 @@ pub const ANOMALY_NEW: L = L("新出现的异常", "New anomaly");
 pub const ANOMALY_RESOLVED: L = L("已消除的异常", "Resolved anomaly");
 pub const FIGURE_CHANGED: L = L("数据有变化", "Figure changed");
 pub const MORE_IN_RUN_JSON: L = L("另有{n}条，见 run.json", "{n} more: see run.json");
+
+pub const GENERATED_AT_LOCAL: L = L("生成时间（北京时间）", "Generated at (Asia/Shanghai)");
+pub const RULE_ID: L = L("规则编号", "Rule id");
+pub const UNIT: L = L("单位", "Unit");
+pub const MATERIALITY: L = L("涉及金额（万元）", "Amount involved (10k yuan)");
+pub const OCCURRENCES: L = L("处数", "Occurrences");
+pub const OTHER_FILES: L = L("同一文档的其他文件", "Other files of the document");
+pub const TEMPLATE_SUMMARY: L = L(
+    "未填写的模板（{rule}）：共{n}处，首处为“{first}”",
+    "Unfilled template ({rule}): {n} occurrences, the first “{first}”",
+);
+
+pub const SHEET_PROFILE: L = L("部门画像", "Department profile");
+pub const SHEET_CHARTS: L = L("图表", "Charts");
+pub const PICK_DEPARTMENT: L = L("选择部门（下拉）", "Pick a department (drop-down)");
+pub const DEPARTMENT_NAME: L = L("部门名称", "Department name");
+pub const PROFILE_HINT: L = L(
+    "在B1选择部门，下表、图表与异常计数随之更新（公式取自“部门年度”表）",
+    "Pick a department in B1; the table, chart and flag counts below follow (formulas over the Departments sheet)",
+);
+pub const DEPARTMENT_LIST: L = L("部门清单", "Departments");
+pub const TOTALS_BY_YEAR: L = L(
+    "全部部门合计（按年度、类型）",
+    "Totals of all departments by year and kind",
+);
+pub const DISTRIBUTION: L = L(
+    "各部门分布（P10、四分位、中位数、P90）",
+    "Distribution across departments (P10, quartiles, median, P90)",
+);
+pub const TOP_MOVERS: L = L("变动最大的部门", "Top movers");
+pub const P25: L = L("P25（下四分位）", "P25 (lower quartile)");
+pub const P75: L = L("P75（上四分位）", "P75 (upper quartile)");
+pub const PRIOR: L = L("上年", "Prior year");
+pub const LATEST: L = L("本年", "Latest year");
+pub const CHANGE_AMOUNT: L = L("增减额", "Change");
+pub const CHANGE_PCT: L = L("增减率", "Change %");
+pub const NO_DATA: L = L("无数据", "No data");
+
+/// An input's status: 成功/部分/失败/已筛除.
+pub fn status(s: crate::analysis::InputStatus, lang: Language) -> &'static str {
+    use crate::analysis::InputStatus::*;
+    match (s, lang) {
+        (Ok, Language::Zh) => "成功",
+        (Partial, Language::Zh) => "部分",
+        (Failed, Language::Zh) => "失败",
+        (Filtered, Language::Zh) => "已筛除",
+        (s, Language::En) => s.as_str(),
+    }
+}
+
+/// A rule's scope.
+pub fn scope(s: crate::catalog::Scope, lang: Language) -> &'static str {
+    match (s, lang) {
+        (crate::catalog::Scope::Document, Language::Zh) => "单个文档",
+        (crate::catalog::Scope::Archive, Language::Zh) => "全部档案",
+        (s, Language::En) => s.as_str(),
+    }
+}
+
+/// A rule's short name (`分项之和与合计不符`), or its id when the catalog does not know it.
+pub fn rule_name(id: &str, lang: Language) -> String {
+    match crate::catalog::catalog().rule(id) {
+        Some(def) => match lang {
+            Language::Zh => def.name_zh.clone(),
+            Language::En => def.name_en.clone(),
+        },
+        None => id.to_string(),
+    }
+}
+
+/// A location as [`crate::model::Location`] prints it, in the workbook's language:
+/// `line 45` → `第45行`, `page 2, line 7` → `第2页第7行`; cells stay `Sheet!B4`.
+pub fn location(text: &str, lang: Language) -> String {
+    use crate::model::Location;
+    match (lang, Location::parse(text)) {
+        (Language::Zh, Some(Location::Line(n))) => format!("第{n}行"),
+        (Language::Zh, Some(Location::Page { page, line })) => format!("第{page}页第{line}行"),
+        _ => text.to_string(),
+    }
+}
+
+/// A fact's source: `prose` → 正文, `table:公开01表` → 表格：公开01表.
+pub fn source(text: &str, lang: Language) -> String {
+    match lang {
+        Language::En => text.to_string(),
+        Language::Zh => match text.strip_prefix("table:") {
+            Some(name) => format!("表格：{name}"),
+            None if text == "prose" => "正文".to_string(),
+            None => text.to_string(),
+        },
+    }
+}
+
+/// A fact's aspect (SPEC §3) in Chinese.
+pub fn aspect(a: &str, lang: Language) -> &str {
+    match (a, lang) {
+        ("value", Language::Zh) => "数值",
+        ("share_pct", Language::Zh) => "占比",
+        ("yoy_delta", Language::Zh) => "增减额",
+        ("yoy_pct", Language::Zh) => "增减率",
+        ("completion_pct", Language::Zh) => "完成率",
+        ("budget", Language::Zh) => "预算数",
+        ("target", Language::Zh) => "目标值",
+        ("prior", Language::Zh) => "上年数",
+        (a, _) => a,
+    }
+}
+
+/// The 明细 sheet's header for a fact-table column (SPEC §3 names in English mode).
+pub fn fact_column(name: &str, lang: Language) -> String {
+    let zh = match name {
+        "doc_id" => "文档编号",
+        "department" => "部门",
+        "department_key" => "部门身份",
+        "region" => "地区",
+        "fiscal_year" => "年度",
+        "kind" => "类型",
+        "metric" => "指标键",
+        "metric_name" => "指标",
+        "code" => "科目编码",
+        "item" => "项目名称",
+        "aspect" => "口径",
+        "period" => "所属年度",
+        "value" => "数值",
+        "unit" => "单位",
+        "raw" => "原文",
+        "source" => "来源",
+        "file" => "文件",
+        "location" => "位置",
+        "primary" => "代表值",
+        other => other,
+    };
+    match lang {
+        Language::Zh => zh.to_string(),
+        Language::En => name.to_string(),
+    }
+}
+pub const ITEM_OR_CLASS: L = L("项目或科目名称", "Item or class");

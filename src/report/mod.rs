@@ -1,6 +1,7 @@
 //! Outputs: the workbook, `facts.parquet`, `anomalies.csv` and `run.json`, replaced as one
 //! set ([`commit`]), so a scheduler never sees half a file nor a mix of two runs.
 
+pub mod archive_sheets;
 pub mod commit;
 pub mod labels;
 pub mod tables_workbook;
@@ -330,15 +331,20 @@ pub fn write_all(
     created: i64,
     changes: &crate::analysis::changes::Changes,
     set: &mut commit::OutputSet,
+    phase: &dyn Fn(&str),
 ) -> Result<(), OutputError> {
     let o = &plan.outputs;
-    let generated = utc(created);
-    let book = workbook::build(archive, plan, &generated, Some(created), changes)
-        .map_err(|e| out_err(&o.workbook, e))?;
+    let writing = |p: &Path| phase(&format!("writing {}", p.display()));
+    writing(&o.workbook);
+    let book =
+        workbook::build(archive, plan, created, changes).map_err(|e| out_err(&o.workbook, e))?;
     set.stage(&o.workbook, &book)?;
     drop(book);
+    writing(&o.parquet);
     set.stage_with(&o.parquet, |w| parquet(archive, w))?;
+    writing(&o.departments);
     set.stage_with(&o.departments, |w| departments_parquet(archive, w))?;
+    writing(&o.anomalies_csv);
     let csv = anomalies_csv(archive).map_err(|e| out_err(&o.anomalies_csv, e))?;
     set.stage(&o.anomalies_csv, csv.as_bytes())?;
     Ok(())

@@ -12,13 +12,14 @@ use polars::prelude::*;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use rust_xlsxwriter::{
-    Chart, ChartMarker, ChartMarkerType, ChartType, Color, DocProperties, ExcelDateTime, Format,
-    FormatAlign, Sparkline, SparklineType, Workbook, Worksheet, XlsxError,
+    Color, DocProperties, ExcelDateTime, Format, FormatAlign, Sparkline, SparklineType, Workbook,
+    Worksheet, XlsxError,
 };
 
+use super::archive_sheets;
 use super::labels::{self as l, L};
 use crate::analysis::changes::Changes;
-use crate::analysis::{count_of, frames, Archive, InputStatus};
+use crate::analysis::{count_of, frames, triage, Archive, InputStatus};
 use crate::catalog::{catalog, Scope};
 use crate::extract::CheckState;
 use crate::model::{Kind, Severity};
@@ -26,21 +27,27 @@ use crate::pipeline::{Language, Plan};
 
 /// Excel's last row index (1,048,576 rows).
 const EXCEL_MAX_ROW: u32 = 1_048_575;
-/// Series Excel draws in one chart.
-const EXCEL_MAX_SERIES: usize = 255;
 /// Excel's cell text limit.
 const MAX_CELL_CHARS: usize = 32_767;
+/// Amounts: thousands separators, two decimals, negatives in red.
+const AMOUNT: &str = "#,##0.00;[Red]-#,##0.00";
+/// Fact values keep up to six decimals (a rate printed as 4.1325%).
+const FACT_VALUE: &str = "#,##0.00####;[Red]-#,##0.00####";
+/// 异常's printed columns: severity … location.
+const PRINTED_ANOMALY_COLUMNS: u16 = 14;
+/// A4 in Excel's paper-size codes.
+const PAPER_A4: u8 = 9;
 
-struct Formats {
-    header: Format,
-    amount: Format,
-    percent: Format,
-    derived: Format,
-    wrap: Format,
-    title: Format,
-    error: Format,
-    warning: Format,
-    info: Format,
+pub(super) struct Formats {
+    pub(super) header: Format,
+    pub(super) amount: Format,
+    pub(super) percent: Format,
+    pub(super) derived: Format,
+    pub(super) wrap: Format,
+    pub(super) title: Format,
+    pub(super) error: Format,
+    pub(super) warning: Format,
+    pub(super) info: Format,
 }
 
 impl Formats {
@@ -51,10 +58,10 @@ impl Formats {
             .set_border_bottom(rust_xlsxwriter::FormatBorder::Thin);
         Formats {
             header,
-            amount: Format::new().set_num_format("#,##0.00"),
-            percent: Format::new().set_num_format("0.0%"),
+            amount: Format::new().set_num_format(AMOUNT),
+            percent: Format::new().set_num_format("0.0%;[Red]-0.0%"),
             derived: Format::new()
-                .set_num_format("#,##0.00")
+                .set_num_format(AMOUNT)
                 .set_italic()
                 .set_font_color(Color::RGB(0x0080_8080)),
             wrap: Format::new().set_text_wrap().set_align(FormatAlign::Top),
@@ -80,7 +87,7 @@ impl Formats {
     }
 }
 
-fn clip(s: &str) -> String {
+pub(super) fn clip(s: &str) -> String {
     if s.chars().count() <= MAX_CELL_CHARS {
         s.to_string()
     } else {
@@ -91,8 +98,21 @@ fn clip(s: &str) -> String {
     }
 }
 
-/// Writes a header row with the given labels and widths; freezes and filters it.
-fn header(
+/// Display width of `s` in Excel's character units: a CJK (full-width) character takes two.
+fn display_width(s: &str) -> f64 {
+    s.chars()
+        .map(|c| if (c as u32) < 0x1100 { 1.0 } else { 2.0 })
+        .sum()
+}
+
+/// A column wide enough for its header: at least `width`, at most 60.
+fn fit_width(label: &str, width: f64) -> f64 {
+    (display_width(label) + 2.0).max(width).min(60.0)
+}
+
+/// Writes a header row with the given labels and widths (widened to fit the label); freezes
+/// it and repeats it on every printed page.
+pub(super) fn header(
     ws: &mut Worksheet,
     f: &Formats,
     row: u32,
@@ -100,16 +120,42 @@ fn header(
     lang: Language,
 ) -> Result<(), XlsxError> {
     for (c, (label, width)) in cols.iter().enumerate() {
-        let c = c as u16;
-        ws.write_string_with_format(row, c, label.get(lang), &f.header)?;
-        ws.set_column_width(c, *width)?;
+        header_cell(ws, f, row, c, label.get(lang), *width)?;
     }
     ws.set_freeze_panes(row + 1, 0)?;
+    ws.set_repeat_rows(0, row)?;
     Ok(())
 }
 
+/// One header cell, its column widened to fit the label.
+pub(super) fn header_cell(
+    ws: &mut Worksheet,
+    f: &Formats,
+    row: u32,
+    col: usize,
+    label: &str,
+    width: f64,
+) -> Result<(), XlsxError> {
+    let col = col as u16;
+    ws.write_string_with_format(row, col, label, &f.header)?;
+    ws.set_column_width(col, fit_width(label, width))?;
+    Ok(())
+}
+
+/// Print setup of every sheet: A4 landscape, one page wide, the sheet's name and the page
+/// number in the footer (header rows are repeated by [`header`]).
+fn print_setup(ws: &mut Worksheet, lang: Language) {
+    ws.set_landscape()
+        .set_paper_size(PAPER_A4)
+        .set_print_fit_to_pages(1, 0)
+        .set_footer(match lang {
+            Language::Zh => "&L&[Tab]&R第 &[Page] 页，共 &[Pages] 页",
+            Language::En => "&L&[Tab]&RPage &[Page] of &[Pages]",
+        });
+}
+
 /// A header row inside a sheet (a second table under the first): labels only.
-fn header_row(
+pub(super) fn header_row(
     ws: &mut Worksheet,
     f: &Formats,
     row: u32,
@@ -122,12 +168,17 @@ fn header_row(
     Ok(())
 }
 
-fn filter(ws: &mut Worksheet, row: u32, last_row: u32, last_col: usize) -> Result<(), XlsxError> {
+pub(super) fn filter(
+    ws: &mut Worksheet,
+    row: u32,
+    last_row: u32,
+    last_col: usize,
+) -> Result<(), XlsxError> {
     ws.autofilter(row, 0, last_row.max(row), last_col.saturating_sub(1) as u16)?;
     Ok(())
 }
 
-fn text(ws: &mut Worksheet, row: u32, col: u16, s: &str) -> Result<(), XlsxError> {
+pub(super) fn text(ws: &mut Worksheet, row: u32, col: u16, s: &str) -> Result<(), XlsxError> {
     if !s.is_empty() {
         ws.write_string(row, col, clip(s))?;
     }
@@ -135,7 +186,12 @@ fn text(ws: &mut Worksheet, row: u32, col: u16, s: &str) -> Result<(), XlsxError
 }
 
 /// A fiscal year as a number cell (empty when unknown).
-fn year(ws: &mut Worksheet, row: u32, col: u16, y: Option<i32>) -> Result<(), XlsxError> {
+pub(super) fn year(
+    ws: &mut Worksheet,
+    row: u32,
+    col: u16,
+    y: Option<i32>,
+) -> Result<(), XlsxError> {
     if let Some(y) = y {
         ws.write_number(row, col, f64::from(y))?;
     }
@@ -153,7 +209,7 @@ fn kind(
     text(ws, row, col, k.map_or("", |k| l::kind(k.as_str(), lang)))
 }
 
-fn amount(
+pub(super) fn amount(
     ws: &mut Worksheet,
     row: u32,
     col: u16,
@@ -167,7 +223,7 @@ fn amount(
 }
 
 /// A percentage printed as `p` (4.13 = 4.13%) into a `0.0%` cell.
-fn percent(
+pub(super) fn percent(
     ws: &mut Worksheet,
     row: u32,
     col: u16,
@@ -183,13 +239,21 @@ fn percent(
     )
 }
 
-fn metric_label(key: &str, lang: Language) -> String {
+pub(super) fn metric_label(key: &str, lang: Language) -> String {
     match catalog().metric(key) {
         Some(m) => match lang {
             Language::Zh => m.zh.clone(),
             Language::En => m.en.clone(),
         },
         None => key.to_string(),
+    }
+}
+
+/// A headline measure's column header: `收入总计（万元）`.
+pub(super) fn headline_label(m: &crate::catalog::MetricDef, lang: Language) -> String {
+    match lang {
+        Language::Zh => format!("{}（万元）", m.zh),
+        Language::En => format!("{} (10k yuan)", m.en),
     }
 }
 
@@ -208,7 +272,7 @@ fn overview(
     wb: &mut Workbook,
     archive: &Archive,
     plan: &Plan,
-    generated: &str,
+    generated: &super::Timestamps,
     f: &Formats,
 ) -> Result<(), XlsxError> {
     let lang = plan.language;
@@ -228,7 +292,8 @@ fn overview(
         .as_ref()
         .map_or("—".into(), |p| p.display().to_string());
     let texts = [
-        (l::GENERATED_AT, generated.to_string()),
+        (l::GENERATED_AT_LOCAL, generated.shanghai.clone()),
+        (l::GENERATED_AT, generated.utc.clone()),
         (l::PIPELINE, pipeline),
     ];
     let counts = [
@@ -271,7 +336,7 @@ fn overview(
     ws.write_string_with_format(r, 0, l::ANOMALIES_BY_RULE.get(lang), &f.title)?;
     r += 1;
     for (rule, n) in by_rule {
-        ws.write_string(r, 0, &rule)?;
+        ws.write_string(r, 0, l::rule_name(&rule, lang))?;
         ws.write_number(r, 1, n as f64)?;
         r += 1;
     }
@@ -317,11 +382,7 @@ fn departments(
     ]);
     header(ws, f, 0, &cols, lang)?;
     for (i, m) in headlines.iter().enumerate() {
-        let label = match lang {
-            Language::Zh => format!("{}（万元）", m.zh),
-            Language::En => format!("{} (10k yuan)", m.en),
-        };
-        ws.write_string_with_format(0, (first_metric + i) as u16, label, &f.header)?;
+        header_cell(ws, f, 0, first_metric + i, &headline_label(m, lang), 16.0)?;
     }
     let counts = archive.severity_counts();
     let order = archive.department_order();
@@ -387,8 +448,6 @@ fn trends(wb: &mut Workbook, archive: &Archive, plan: &Plan, f: &Formats) -> Res
     }
     let after = first_year + years.len();
     let mut r = 1;
-    // (metric key, first row, last row) of each headline metric's rows, for charts.
-    let mut headline_rows: BTreeMap<String, Vec<(u32, String)>> = BTreeMap::new();
     for row in &archive.trends.rows {
         text(ws, r, 0, &row.department)?;
         text(ws, r, 1, &row.department_key)?;
@@ -425,48 +484,20 @@ fn trends(wb: &mut Workbook, archive: &Archive, plan: &Plan, f: &Formats) -> Res
         if let Some(n) = names.get(row.department_key.as_str()) {
             text(ws, r, (after + 5) as u16, n)?;
         }
-        if row.code.is_none() {
-            headline_rows.entry(row.metric.clone()).or_default().push((
-                r,
-                format!("{} ({})", row.department, l::kind(&row.kind, lang)),
-            ));
-        }
         r += 1;
     }
-    let last = r - 1;
-    filter(ws, 0, last, cols.len())?;
-    // One line chart per headline metric: departments as series, years as categories.
-    if !years.is_empty() {
-        let mut slot = 0u32;
-        for m in catalog().headlines() {
-            let Some(rows) = headline_rows.get(m.key.as_str()) else {
-                continue;
-            };
-            let mut chart = Chart::new(ChartType::Line);
-            chart
-                .title()
-                .set_name(metric_label(m.key.as_str(), lang).as_str());
-            // Excel draws at most 255 series in a chart.
-            for (row, name) in rows.iter().take(EXCEL_MAX_SERIES) {
-                chart
-                    .add_series()
-                    .set_marker(ChartMarker::new().set_type(ChartMarkerType::Circle))
-                    .set_name(name.as_str())
-                    .set_categories((sheet, 0, first_year as u16, 0, (after - 1) as u16))
-                    .set_values((sheet, *row, first_year as u16, *row, (after - 1) as u16));
-            }
-            let anchor_row = last + 2 + (slot / 2) * 16;
-            let anchor_col = if slot.is_multiple_of(2) { 0 } else { 4 };
-            ws.insert_chart(anchor_row, anchor_col, &chart)?;
-            slot += 1;
-        }
-    }
+    filter(ws, 0, r - 1, cols.len())?;
     Ok(())
 }
 
+/// 异常 in triage order ([`triage`]): severity, the money involved, department, year; the
+/// rule's Chinese name; expected (what the other printed figures imply), found (what is
+/// printed) and found − expected as numbers with their unit; one row per flag and document
+/// (the other files of the document listed); one row per unfilled template.
 fn anomalies(
     wb: &mut Workbook,
     archive: &Archive,
+    rows: &[triage::SheetRow<'_>],
     plan: &Plan,
     f: &Formats,
 ) -> Result<(), XlsxError> {
@@ -476,52 +507,96 @@ fn anomalies(
         .set_name(l::SHEET_ANOMALIES.get(lang))?;
     let cols = [
         (l::SEVERITY, 10.0),
-        (l::RULE, 26.0),
-        (l::DEPARTMENT, 32.0),
+        (l::RULE, 20.0),
+        (l::DEPARTMENT, 26.0),
         (l::YEAR, 8.0),
         (l::KIND, 8.0),
-        (l::MESSAGE, 60.0),
-        (l::EVIDENCE, 40.0),
-        (l::LOCATION, 12.0),
-        (l::EXPECTED, 16.0),
-        (l::FOUND, 16.0),
-        (l::DIFFERENCE, 10.0),
-        (l::METRIC_KEY, 30.0),
+        (l::MESSAGE, 50.0),
+        (l::EXPECTED, 14.0),
+        (l::FOUND, 14.0),
+        (l::DIFFERENCE, 12.0),
+        (l::UNIT, 6.0),
+        (l::MATERIALITY, 14.0),
+        (l::OCCURRENCES, 6.0),
+        (l::EVIDENCE, 30.0),
+        (l::LOCATION, 14.0),
+        (l::METRIC, 24.0),
         (l::CODE, 10.0),
-        (l::ITEM_NAME, 24.0),
+        (l::ITEM_OR_CLASS, 24.0),
         (l::FILE, 60.0),
+        (l::OTHER_FILES, 40.0),
+        (l::RULE_ID, 24.0),
+        (l::IDENTITY, 40.0),
+        (l::METRIC_KEY, 30.0),
     ];
     header(ws, f, 0, &cols, lang)?;
     let mut r = 1;
-    for x in &archive.findings {
-        let a = &x.anomaly;
-        let doc = x.document.and_then(|i| archive.documents.get(i));
+    for row in rows {
+        let a = &row.finding.anomaly;
+        let doc = row.finding.document.and_then(|i| archive.documents.get(i));
         ws.write_string_with_format(r, 0, l::severity(a.severity, lang), f.severity(a.severity))?;
-        text(ws, r, 1, &a.rule)?;
+        text(ws, r, 1, &l::rule_name(&a.rule, lang))?;
         if let Some(d) = doc {
             let id = &d.report.document;
             text(ws, r, 2, id.department.as_deref().unwrap_or(&d.key))?;
             year(ws, r, 3, id.fiscal_year)?;
             kind(ws, r, 4, id.kind, lang)?;
-            text(ws, r, 14, &d.report.file)?;
+            text(ws, r, 17, &d.report.file)?;
+            text(ws, r, 20, &d.key)?;
         }
-        ws.write_string_with_format(r, 5, clip(&a.message), &f.wrap)?;
-        text(ws, r, 6, &a.evidence)?;
-        text(
-            ws,
-            r,
-            7,
-            &a.location.as_ref().map_or(String::new(), |l| l.to_string()),
-        )?;
-        text(ws, r, 8, a.expected.as_deref().unwrap_or_default())?;
-        text(ws, r, 9, a.found.as_deref().unwrap_or_default())?;
-        text(ws, r, 10, a.difference.as_deref().unwrap_or_default())?;
-        text(ws, r, 11, a.metric.as_ref().map_or("", |m| m.as_str()))?;
-        text(ws, r, 12, a.code.as_ref().map_or("", |c| c.as_str()))?;
-        text(ws, r, 13, a.item.as_deref().unwrap_or_default())?;
+        let location = a
+            .location
+            .as_ref()
+            .map_or(String::new(), |x| l::location(&x.to_string(), lang));
+        match row.template_count {
+            Some(n) => {
+                let first = match (a.rule.as_str(), a.found.as_deref()) {
+                    ("PLACEHOLDER", Some(found)) => found,
+                    _ => a.evidence.as_str(),
+                };
+                let message = l::TEMPLATE_SUMMARY
+                    .get(lang)
+                    .replace("{rule}", &l::rule_name(&a.rule, lang))
+                    .replace("{n}", &n.to_string())
+                    .replace("{first}", first);
+                ws.write_string_with_format(r, 5, clip(&message), &f.wrap)?;
+                ws.write_number(r, 11, n as f64)?;
+            }
+            None => {
+                ws.write_string_with_format(r, 5, clip(&a.message), &f.wrap)?;
+                let m = triage::measure(a);
+                amount(ws, r, 6, m.expected, &f.amount)?;
+                amount(ws, r, 7, m.found, &f.amount)?;
+                amount(ws, r, 8, m.difference, &f.amount)?;
+                text(ws, r, 9, m.unit.map_or("", |u| u.as_str()))?;
+                amount(ws, r, 10, m.materiality(), &f.amount)?;
+                ws.write_number(r, 11, 1.0)?;
+            }
+        }
+        text(ws, r, 12, &a.evidence)?;
+        text(ws, r, 13, &location)?;
+        if let Some(m) = &a.metric {
+            text(ws, r, 14, &metric_label(m.as_str(), lang))?;
+            text(ws, r, 21, m.as_str())?;
+        }
+        text(ws, r, 15, a.code.as_ref().map_or("", |c| c.as_str()))?;
+        let item = match (&a.item, &a.code) {
+            (Some(item), _) => item.clone(),
+            (None, Some(code)) => class_name(
+                code.as_str(),
+                doc.and_then(|d| d.report.document.fiscal_year),
+            ),
+            (None, None) => String::new(),
+        };
+        text(ws, r, 16, &item)?;
+        text(ws, r, 18, &row.other_files.join("；"))?;
+        text(ws, r, 19, &a.rule)?;
         r += 1;
     }
     filter(ws, 0, r - 1, cols.len())?;
+    // Printed: severity to location (the columns an auditor works from); files, ids and keys
+    // stay on screen.
+    ws.set_print_area(0, 0, r - 1, PRINTED_ANOMALY_COLUMNS - 1)?;
     Ok(())
 }
 
@@ -544,6 +619,8 @@ fn statistics(
         (l::MEAN, 14.0),
         (l::MEDIAN, 14.0),
         (l::P10, 14.0),
+        (l::P25, 14.0),
+        (l::P75, 14.0),
         (l::P90, 14.0),
         (l::MIN, 14.0),
         (l::MAX, 14.0),
@@ -558,13 +635,15 @@ fn statistics(
         text(ws, r, 1, l::kind(&row.kind, lang))?;
         text(ws, r, 2, &metric_label(&row.metric, lang))?;
         ws.write_number(r, 3, s.count as f64)?;
-        for (c, v) in [s.sum, s.mean, s.median, s.p10, s.p90, s.min, s.max]
-            .iter()
-            .enumerate()
+        for (c, v) in [
+            s.sum, s.mean, s.median, s.p10, s.p25, s.p75, s.p90, s.min, s.max,
+        ]
+        .iter()
+        .enumerate()
         {
             amount(ws, r, (4 + c) as u16, Some(*v), &f.amount)?;
         }
-        text(ws, r, 11, &row.metric)?;
+        text(ws, r, 13, &row.metric)?;
         r += 1;
     }
     filter(ws, 0, r - 1, cols.len())?;
@@ -634,45 +713,52 @@ fn statistics(
 
 /// The fact table, streamed row by row (constant-memory mode) from the archive's chunks, up to
 /// the pipeline's `fact_sheet_rows` (and Excel's row limit): an archive prints millions of
-/// facts, which facts.parquet holds; the sheet says when it stops short.
+/// facts, which facts.parquet holds; the sheet says when it stops short. Headers and coded
+/// values (kind, aspect, source, location) in the workbook's language, the metric's name
+/// beside its key.
 fn facts(wb: &mut Workbook, archive: &Archive, plan: &Plan, f: &Formats) -> PolarsResult<()> {
     let lang = plan.language;
     let limit = plan.fact_sheet_rows.min((EXCEL_MAX_ROW - 2) as usize);
     let ws = wb.add_worksheet_with_low_memory();
     ws.set_name(l::SHEET_FACTS.get(lang)).map_err(xlsx_err)?;
-    let widths = [
-        18.0, 32.0, 40.0, 20.0, 8.0, 8.0, 34.0, 10.0, 30.0, 14.0, 14.0, 8.0, 18.0, 16.0, 50.0, 12.0,
-    ];
-    let value_format = Format::new().set_num_format("#,##0.00####");
+    let value_format = Format::new().set_num_format(FACT_VALUE);
     let mut written = 0usize;
-    let mut columns_count = 0usize;
+    // The frame's columns with the metric name inserted after `metric`.
+    let mut layout: Vec<String> = Vec::new();
     for chunk in archive.fact_chunks() {
-        if written >= limit && columns_count > 0 {
+        if written >= limit && !layout.is_empty() {
             break;
         }
         let df = chunk?;
-        if columns_count == 0 {
-            let names: Vec<String> = df
-                .get_column_names()
-                .iter()
-                .map(|n| n.to_string())
-                .collect();
-            for (c, name) in names.iter().enumerate() {
-                let c = c as u16;
-                ws.set_column_width(c, widths.get(c as usize).copied().unwrap_or(14.0))
-                    .map_err(xlsx_err)?;
-                ws.write_string_with_format(0, c, name, &f.header)
-                    .map_err(xlsx_err)?;
+        if layout.is_empty() {
+            for name in df.get_column_names() {
+                layout.push(name.to_string());
+                if name.as_str() == "metric" {
+                    layout.push("metric_name".to_string());
+                }
+            }
+            for (c, name) in layout.iter().enumerate() {
+                let label = l::fact_column(name, lang);
+                header_cell(ws, f, 0, c, &label, fact_width(name)).map_err(xlsx_err)?;
             }
             ws.set_freeze_panes(1, 0).map_err(xlsx_err)?;
-            columns_count = names.len();
+            ws.set_repeat_rows(0, 0).map_err(xlsx_err)?;
         }
-        let columns: Vec<&Column> = df.columns().iter().collect();
+        let columns: Vec<Option<&Column>> =
+            layout.iter().map(|name| df.column(name).ok()).collect();
+        let metric = df.column("metric")?;
         let rows = df.height().min(limit - written);
         for i in 0..rows {
             let r = (written + i + 1) as u32;
-            for (c, column) in columns.iter().enumerate() {
+            for (c, (name, column)) in layout.iter().zip(&columns).enumerate() {
                 let c = c as u16;
+                let Some(column) = column else {
+                    // metric_name
+                    if let Some(key) = frames::str_at(metric, i) {
+                        text(ws, r, c, &metric_label(&key, lang)).map_err(xlsx_err)?;
+                    }
+                    continue;
+                };
                 match column.dtype() {
                     DataType::Decimal(_, _) => {
                         amount(ws, r, c, frames::decimal_at(column, i), &value_format)
@@ -690,7 +776,14 @@ fn facts(wb: &mut Workbook, archive: &Archive, plan: &Plan, f: &Formats) -> Pola
                     }
                     _ => {
                         if let Some(v) = frames::str_at(column, i) {
-                            text(ws, r, c, &v).map_err(xlsx_err)?;
+                            let shown = match name.as_str() {
+                                "kind" => l::kind(&v, lang).to_string(),
+                                "aspect" => l::aspect(&v, lang).to_string(),
+                                "source" => l::source(&v, lang),
+                                "location" => l::location(&v, lang),
+                                _ => v,
+                            };
+                            text(ws, r, c, &shown).map_err(xlsx_err)?;
                         }
                     }
                 }
@@ -702,7 +795,7 @@ fn facts(wb: &mut Workbook, archive: &Archive, plan: &Plan, f: &Formats) -> Pola
         0,
         0,
         written.max(1) as u32,
-        (columns_count.max(1) - 1) as u16,
+        (layout.len().max(1) - 1) as u16,
     )
     .map_err(xlsx_err)?;
     if archive.fact_count > written {
@@ -720,6 +813,25 @@ fn facts(wb: &mut Workbook, archive: &Archive, plan: &Plan, f: &Formats) -> Pola
             .map_err(xlsx_err)?;
     }
     Ok(())
+}
+
+/// The 明细 sheet's column widths.
+fn fact_width(name: &str) -> f64 {
+    match name {
+        "doc_id" => 18.0,
+        "department" => 32.0,
+        "department_key" => 40.0,
+        "region" => 20.0,
+        "metric" => 30.0,
+        "metric_name" => 24.0,
+        "item" => 30.0,
+        "value" => 14.0,
+        "raw" => 16.0,
+        "source" => 16.0,
+        "file" => 50.0,
+        "location" => 14.0,
+        _ => 8.0,
+    }
 }
 
 fn xlsx_err(e: XlsxError) -> PolarsError {
@@ -751,7 +863,7 @@ fn inputs(wb: &mut Workbook, archive: &Archive, plan: &Plan, f: &Formats) -> Res
             InputStatus::Partial => &f.warning,
             _ => &f.info,
         };
-        ws.write_string_with_format(r, 1, i.status.as_str(), status_format)?;
+        ws.write_string_with_format(r, 1, l::status(i.status, lang), status_format)?;
         text(ws, r, 2, i.encoding.as_deref().unwrap_or_default())?;
         text(ws, r, 3, i.department.as_deref().unwrap_or_default())?;
         year(ws, r, 4, i.fiscal_year)?;
@@ -829,12 +941,27 @@ fn changes_sheet(
                 _ => &f.info,
             };
             ws.write_string_with_format(r, 0, label.get(lang), format)?;
-            text(ws, r, 1, format!("{} {}", x.file, x.location).trim())?;
+            text(
+                ws,
+                r,
+                1,
+                format!("{} {}", x.file, l::location(&x.location, lang)).trim(),
+            )?;
+            let severity = match x.severity.as_str() {
+                "error" => Severity::Error,
+                "warning" => Severity::Warning,
+                _ => Severity::Info,
+            };
             text(
                 ws,
                 r,
                 2,
-                &format!("{} {}: {}", x.severity, x.rule, x.message),
+                &format!(
+                    "{} {}：{}",
+                    l::severity(severity, lang),
+                    l::rule_name(&x.rule, lang),
+                    x.message
+                ),
             )?;
             r += 1;
         }
@@ -847,7 +974,12 @@ fn changes_sheet(
             ws,
             r,
             2,
-            &format!("{} · {} · {}", h.fiscal_year, h.kind, h.metric),
+            &format!(
+                "{} · {} · {}",
+                h.fiscal_year,
+                l::kind(&h.kind, lang),
+                metric_label(&h.metric, lang)
+            ),
         )?;
         text(ws, r, 3, h.before.as_deref().unwrap_or("—"))?;
         text(ws, r, 4, h.after.as_deref().unwrap_or("—"))?;
@@ -868,7 +1000,7 @@ fn rules(wb: &mut Workbook, archive: &Archive, plan: &Plan, f: &Formats) -> Resu
     let lang = plan.language;
     let ws = wb.add_worksheet().set_name(l::SHEET_RULES.get(lang))?;
     let cols = [
-        (l::RULE, 26.0),
+        (l::RULE, 20.0),
         (l::SEVERITY, 10.0),
         (l::SCOPE, 10.0),
         (l::DESCRIPTION, 70.0),
@@ -876,6 +1008,7 @@ fn rules(wb: &mut Workbook, archive: &Archive, plan: &Plan, f: &Formats) -> Resu
         (l::ENABLED, 8.0),
         (l::FLAGGED, 10.0),
         (l::NOT_RUN, 14.0),
+        (l::RULE_ID, 26.0),
     ];
     header(ws, f, 0, &cols, lang)?;
     let settings = &plan.rules;
@@ -883,9 +1016,10 @@ fn rules(wb: &mut Workbook, archive: &Archive, plan: &Plan, f: &Formats) -> Resu
     let mut r = 1;
     for def in &catalog().rules {
         let severity = settings.severity(def);
-        text(ws, r, 0, &def.id)?;
+        text(ws, r, 0, &l::rule_name(&def.id, lang))?;
         ws.write_string_with_format(r, 1, l::severity(severity, lang), f.severity(severity))?;
-        text(ws, r, 2, def.scope.as_str())?;
+        text(ws, r, 2, l::scope(def.scope, lang))?;
+        text(ws, r, 8, &def.id)?;
         text(
             ws,
             r,
@@ -905,10 +1039,11 @@ fn rules(wb: &mut Workbook, archive: &Archive, plan: &Plan, f: &Formats) -> Resu
             ws,
             r,
             5,
-            if settings.enabled(&def.id) {
-                "✓"
-            } else {
-                "—"
+            match (settings.enabled(&def.id), lang) {
+                (true, Language::Zh) => "是",
+                (false, Language::Zh) => "否",
+                (true, Language::En) => "yes",
+                (false, Language::En) => "no",
             },
         )?;
         ws.write_number(r, 6, count_of(&by_rule, &def.id) as f64)?;
@@ -944,8 +1079,7 @@ fn rules(wb: &mut Workbook, archive: &Archive, plan: &Plan, f: &Formats) -> Resu
 pub fn build(
     archive: &Archive,
     plan: &Plan,
-    generated: &str,
-    created: Option<i64>,
+    created: i64,
     changes: &Changes,
 ) -> Result<Vec<u8>, String> {
     let f = Formats::new();
@@ -961,21 +1095,28 @@ pub fn build(
         std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
         wb.set_tempdir(dir).map_err(|e| e.to_string())?;
     }
-    let mut props = DocProperties::new().set_title("fiscal-archive report");
-    if let Some(ts) = created {
-        let dt = ExcelDateTime::from_timestamp(ts).map_err(|e| e.to_string())?;
-        props = props.set_creation_datetime(&dt);
-    }
-    wb.set_properties(&props);
+    let dt = ExcelDateTime::from_timestamp(created).map_err(|e| e.to_string())?;
+    wb.set_properties(
+        &DocProperties::new()
+            .set_title("fiscal-archive report")
+            .set_creation_datetime(&dt),
+    );
+    let generated = super::Timestamps::of(created);
+    let flags = triage::sheet_rows(archive);
     let e = |e: XlsxError| e.to_string();
-    overview(&mut wb, archive, plan, generated, &f).map_err(e)?;
+    overview(&mut wb, archive, plan, &generated, &f).map_err(e)?;
     changes_sheet(&mut wb, changes, plan, &f).map_err(e)?;
     departments(&mut wb, archive, plan, &f).map_err(e)?;
+    archive_sheets::profile(&mut wb, archive, &flags, plan, &f).map_err(e)?;
     trends(&mut wb, archive, plan, &f).map_err(e)?;
-    anomalies(&mut wb, archive, plan, &f).map_err(e)?;
+    archive_sheets::charts(&mut wb, archive, plan, &f).map_err(e)?;
+    anomalies(&mut wb, archive, &flags, plan, &f).map_err(e)?;
     statistics(&mut wb, archive, plan, &f).map_err(e)?;
     facts(&mut wb, archive, plan, &f).map_err(|e| e.to_string())?;
     inputs(&mut wb, archive, plan, &f).map_err(e)?;
     rules(&mut wb, archive, plan, &f).map_err(e)?;
+    for ws in wb.worksheets_mut() {
+        print_setup(ws, plan.language);
+    }
     wb.save_to_buffer().map_err(e)
 }
