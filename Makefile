@@ -8,7 +8,7 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/fiscal-archive/target
 FISCAL := $(CARGO_TARGET_DIR)/debug/fiscal
 OUT ?= out
 
-.PHONY: all report test lint ci build bench measure lo-check sample-sheets regions codes toolchain clean
+.PHONY: all report test lint ci build bench measure lo-check pictures sample-sheets regions codes toolchain clean
 
 all: test
 
@@ -48,10 +48,21 @@ MEASURE_SEED ?= 1
 measure: toolchain
 	$(CARGO) run --locked --release --example synth_archive -- $(MEASURE_DEPARTMENTS) $(MEASURE_SEED)
 
-## lo-check: convert out/report.xlsx to PDF with LibreOffice (fails on a workbook it cannot open)
+## lo-check: LibreOffice renders every sheet of out/report.xlsx to out/report.pdf (fails on a
+## workbook or a sheet it cannot render; installs LibreOffice with apt-get when run as root)
 lo-check: report
-	libreoffice --headless --convert-to pdf --outdir $(OUT) $(OUT)/report.xlsx
-	@test -s $(OUT)/report.pdf && echo "LibreOffice opened and converted $(OUT)/report.xlsx"
+	scripts/lo-check.sh $(OUT)
+
+## pictures: the README's pictures (docs/*.png) from a generated 40-department archive, a blank
+## template and seed 004 in three spreadsheet formats, rendered by LibreOffice
+PICTURES_DIR := $(OUT)/pictures
+pictures: toolchain
+	$(CARGO) build --locked --bin fiscal --example synth_archive
+	rm -rf $(PICTURES_DIR) && mkdir -p $(PICTURES_DIR)/in/extra
+	$(CARGO_TARGET_DIR)/debug/examples/synth_archive 40 3 $(PICTURES_DIR)/in/generated --generate-only >/dev/null
+	cp sample_data/real/budget_template.xls $(SHEETS_DIR)/004_tables.xls* $(SHEETS_DIR)/004_tables.ods $(PICTURES_DIR)/in/extra/
+	SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) $(FISCAL) run --quiet --no-cache --input $(PICTURES_DIR)/in --out $(PICTURES_DIR)/out
+	PICTURES=docs scripts/lo-check.sh $(PICTURES_DIR)/out
 
 ## sample-sheets: regenerate the spreadsheet versions of seed 004's tables (.xls/.ods need LibreOffice)
 SHEETS_DIR := sample_data/liaoning/panjin/dawa/smart-city-center/2023-final

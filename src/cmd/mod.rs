@@ -1,6 +1,7 @@
 //! One file per subcommand: an `Args` struct (its doc comments are the `--help`) and `run()`.
 
 pub mod inspect;
+pub mod progress;
 pub mod rules;
 pub mod run;
 

@@ -4,7 +4,6 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
 use crate::analysis;
@@ -253,17 +252,8 @@ pub fn read_all(plan: &Plan, mut incremental: Option<Incremental<'_>>) -> Result
         .filter(|(_, s)| s.is_none())
         .map(|(g, _)| g.len())
         .sum();
-    let bar = if plan.progress {
-        let bar = ProgressBar::new(to_read as u64);
-        if let Ok(style) =
-            ProgressStyle::with_template("{spinner} reading {pos}/{len} {wide_bar} {elapsed}")
-        {
-            bar.set_style(style);
-        }
-        bar
-    } else {
-        ProgressBar::hidden()
-    };
+    let reading_started = std::time::Instant::now();
+    let bar = super::progress::reading_bar(plan.progress, to_read);
     let prepared: Vec<(bool, Vec<analysis::StoredReport>)> = pool.install(|| {
         groups
             .par_iter()
@@ -306,6 +296,12 @@ pub fn read_all(plan: &Plan, mut incremental: Option<Incremental<'_>>) -> Result
             .collect()
     });
     bar.finish_and_clear();
+    if !plan.quiet && to_read > 0 {
+        eprintln!(
+            "fiscal run: {}",
+            super::progress::reading_done(to_read, reading_started.elapsed())
+        );
+    }
     let mut cache_updated = None;
     if let Some(inc) = &incremental {
         let entries: Vec<analysis::cache::Entry<'_>> = keys
@@ -453,6 +449,8 @@ pub fn run(args: Args) -> ExitCode {
     let cache_summary = cache_summary(&plan, &reading);
     let (documents_read, documents_from_cache) = (reading.read, reading.cached);
     let reports = reading.reports;
+    let phases = super::progress::Phases::new(!plan.quiet);
+    phases.start("checking the archive");
     // A defect in the cross-document work or in writing is the run's failure (exit 1, the
     // previous outputs left as they were), never an abort a scheduler cannot read.
     let consolidated = guarded("consolidation", || {
@@ -524,8 +522,13 @@ pub fn run(args: Args) -> ExitCode {
     };
     let mut set = report::commit::OutputSet::new(&plan.outputs.dir);
     let written = guarded("writing the outputs", || {
-        report::write_all(&archive, &plan, created, &summary.changes, &mut set)
-            .and_then(|()| report::write_state(&plan, &state, &mut set))
+        report::write_all(&archive, &plan, created, &summary.changes, &mut set, &|p| {
+            phases.start(p)
+        })
+        .and_then(|()| {
+            phases.start("writing the run state and switching the outputs in");
+            report::write_state(&plan, &state, &mut set)
+        })
     });
     if let Err(e) = written {
         eprintln!("fiscal run: {e}; the previous outputs are left as they were");
@@ -540,6 +543,7 @@ pub fn run(args: Args) -> ExitCode {
         eprintln!("fiscal run: {e}");
         return code(exit::FAILURE);
     }
+    phases.finish();
     if !plan.quiet {
         eprintln!(
             "fiscal run: {} inputs ({} read, {} from the cache), {} documents, {} facts; anomalies: {} error, {} warning, {} info; {} failed inputs → {}",
@@ -554,6 +558,18 @@ pub fn run(args: Args) -> ExitCode {
             summary.failed_inputs.len(),
             plan.outputs.workbook.display()
         );
+        let o = &plan.outputs;
+        let outputs: Vec<String> = [
+            &o.workbook,
+            &o.parquet,
+            &o.departments,
+            &o.anomalies_csv,
+            &o.run_json,
+        ]
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+        eprintln!("  outputs: {}", outputs.join(", "));
         for (reason, n) in &summary.skipped.by_reason {
             eprintln!("  skipped ({n}): {reason}");
         }
