@@ -489,8 +489,32 @@ pub(crate) fn run_rule(
         };
         return (Vec::new(), severity, status);
     }
-    let mut out = Findings::default();
-    check(&mut out);
+    // Inputs are bounded ([`crate::extract::numbers`]) so the exact arithmetic fits; should a
+    // rule still overflow, it is a rule that could not evaluate — said in `checks` — never a
+    // lost document.
+    let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut out = Findings::default();
+        check(&mut out);
+        out
+    }));
+    let out = match ran {
+        Ok(out) => out,
+        Err(payload) => {
+            let why = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a defect".to_string());
+            let status = CheckStatus {
+                rule: def.id.clone(),
+                status: CheckState::Skipped,
+                checked: 0,
+                flagged: 0,
+                reason: Some(format!("could not evaluate: {why}")),
+            };
+            return (Vec::new(), severity, status);
+        }
+    };
     let status = CheckStatus {
         rule: def.id.clone(),
         status: if out.checked > 0 {

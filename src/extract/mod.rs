@@ -7,6 +7,7 @@
 
 pub mod codebook;
 pub mod identity;
+pub mod numbers;
 pub mod prose;
 pub mod tables;
 
@@ -237,9 +238,13 @@ pub fn read_sheet_bytes(file: &str, bytes: &[u8]) -> DocumentReport {
     let book = match sheet::read(bytes) {
         Ok(b) => b,
         Err(e) => {
+            let kind = match e {
+                sheet::SheetError::Limit(_) => "limit",
+                _ => "spreadsheet",
+            };
             report
                 .errors
-                .push(error("spreadsheet", format!("{file}: {e}"), None));
+                .push(error(kind, format!("{file}: {e}"), None));
             return report;
         }
     };
@@ -279,6 +284,16 @@ fn fill(report: &mut DocumentReport, extraction: Extraction) {
                 Some(t.location.to_string()),
             ));
         }
+    }
+    for u in &extraction.unreadable {
+        report.errors.push(error(
+            "number",
+            format!(
+                "{}: number not read at {}: “{}” ({})",
+                report.file, u.location, u.raw, u.reason
+            ),
+            Some(u.location.to_string()),
+        ));
     }
     report.document = extraction.identity;
     report.facts = extraction.facts;
@@ -346,6 +361,8 @@ pub struct Extraction {
     pub facts: Vec<Fact>,
     pub tables: Vec<TableInfo>,
     pub unmapped: Vec<Unmapped>,
+    /// Numbers not read because no disclosure prints them ([`numbers`]).
+    pub unreadable: Vec<numbers::Unreadable>,
     pub detail: Detail,
 }
 
@@ -369,6 +386,7 @@ pub fn extract(doc: text::TextDocument, file_stem: &str) -> Extraction {
         blank_pages,
         image_pages: _,
     } = doc;
+    let unreadable = unreadable_numbers(&lines, &grids);
     let table_output = tables::extract(&grids);
     let identity = identity::identify(&lines, &grids, file_stem, &table_output.kinds());
     let codes = CodeBook::new(catalog(), table_output.printed_codes.iter().cloned());
@@ -387,6 +405,7 @@ pub fn extract(doc: text::TextDocument, file_stem: &str) -> Extraction {
         facts,
         tables: table_output.tables,
         unmapped: prose_output.unmapped,
+        unreadable,
         detail: Detail {
             lines,
             lists: prose_output.lists,
@@ -396,6 +415,22 @@ pub fn extract(doc: text::TextDocument, file_stem: &str) -> Extraction {
             blank_pages,
         },
     }
+}
+
+/// The unreadable numbers of the prose lines and the tables' cells, each place once.
+fn unreadable_numbers(lines: &[text::ProseLine], grids: &[Grid]) -> Vec<numbers::Unreadable> {
+    let mut out: Vec<numbers::Unreadable> = lines
+        .iter()
+        .flat_map(|l| numbers::scan(&l.text, &l.location, false))
+        .collect();
+    for g in grids {
+        for c in g.printed_cells() {
+            out.extend(numbers::scan(&c.text, &c.location, true));
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|u| seen.insert((u.location.clone(), u.raw.clone())));
+    out
 }
 
 /// Facts of a table headed with another year than the document's (next year's 绩效目标表 in

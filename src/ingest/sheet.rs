@@ -37,6 +37,8 @@ pub enum SheetError {
     Zip(String),
     #[error("not a readable workbook ({0})")]
     Unreadable(String),
+    #[error("over a limit: {0}")]
+    Limit(String),
 }
 
 /// A1-style reference of a zero-based (row, col).
@@ -200,6 +202,9 @@ pub fn read(bytes: &[u8]) -> Result<SheetDocument, SheetError> {
     if is_encrypted_ooxml(bytes) {
         return Err(SheetError::Password);
     }
+    if bytes.starts_with(b"PK\x03\x04") {
+        check_zip_parts(bytes)?;
+    }
     let mut book = open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| {
         if bytes.starts_with(b"PK\x03\x04") {
             // A zip (xlsx, ods) that cannot be opened has lost its end: the central directory.
@@ -325,6 +330,36 @@ pub fn read(bytes: &[u8]) -> Result<SheetDocument, SheetError> {
     Ok(doc)
 }
 
+/// Uncompressed bytes one part of an xlsx/ods zip (a sheet's XML, the shared strings) may
+/// declare. A disclosure's largest sheet is a few MB of XML; 4 MB of zip that inflate to 4 GB
+/// (a zip bomb), or one 3 GB cell, would exhaust memory before a cell is read.
+pub const MAX_PART_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Refuses a workbook whose zip declares a part over [`MAX_PART_BYTES`] uncompressed, before
+/// anything is inflated. (A zip that understates its sizes is still bounded by the filled-cell
+/// limit while its sheets are read.)
+fn check_zip_parts(bytes: &[u8]) -> Result<(), SheetError> {
+    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        // Not readable as a zip: the workbook reader says why.
+        return Ok(());
+    };
+    for i in 0..zip.len() {
+        let Ok(entry) = zip.by_index_raw(i) else {
+            continue;
+        };
+        if entry.size() > MAX_PART_BYTES {
+            return Err(SheetError::Limit(format!(
+                "part {} inflates to {} MB (from {} KB), over the limit of {} MB per part; not read",
+                entry.name().map(|n| n.to_string()).unwrap_or_default(),
+                entry.size() / (1024 * 1024),
+                entry.compressed_size() / 1024,
+                MAX_PART_BYTES / (1024 * 1024)
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Cells a sheet may span (rows × columns from its first to its last filled cell). A
 /// disclosure's table spans thousands; calamine builds a dense grid over the span, so a sheet
 /// with cells at A1 and XFD1048576 (17 billion cells) would exhaust memory before anything is
@@ -376,6 +411,11 @@ fn xlsx_range<RS: std::io::Read + std::io::Seek>(
     {
         if matches!(cell.get_value(), DataRef::Empty) {
             continue;
+        }
+        if cells.len() as u64 >= MAX_SHEET_CELLS {
+            return Err(format!(
+                "over {MAX_SHEET_CELLS} filled cells: over the limit of cells a sheet may hold; not read"
+            ));
         }
         let (r, c) = cell.get_position();
         (top, bottom, left, right) = (top.min(r), bottom.max(r), left.min(c), right.max(c));

@@ -77,6 +77,10 @@ pub fn mentions(folded: &str, raw: &str) -> Vec<Mention> {
             if FORMULA_BEFORE.contains(&b) || b == '.' || b.is_ascii_digit() {
                 continue;
             }
+            // The exponent of `1e400万元` (reported by `extract::numbers`, never read as 400).
+            if matches!(b, 'e' | 'E' | '+' | '-') && exponent_before(&folded[..num.start()]) {
+                continue;
+            }
             if placeholder && b.is_ascii_alphabetic() {
                 continue;
             }
@@ -102,9 +106,12 @@ pub fn mentions(folded: &str, raw: &str) -> Vec<Mention> {
                 Decimal::from_str(number_text)
             };
             match parsed {
-                Ok(v) => Some(v),
-                // Too many digits for an exact decimal: not something we can attribute.
-                Err(_) => continue,
+                Ok(v) if crate::extract::numbers::within_bounds(v, unit == Unit::Percent) => {
+                    Some(v)
+                }
+                // Beyond what a disclosure prints, or too many digits for an exact decimal:
+                // reported by `extract::numbers`, never attributed.
+                _ => continue,
             }
         };
         let (raw_start, raw_end) = (raw_at.byte_of(start), raw_at.byte_of(end));
@@ -117,6 +124,13 @@ pub fn mentions(folded: &str, raw: &str) -> Vec<Mention> {
         });
     }
     out
+}
+
+/// Whether `before` ends with the `e`/`E` (and sign) of a number in scientific notation.
+fn exponent_before(before: &str) -> bool {
+    let t = before.strip_suffix(['+', '-']).unwrap_or(before);
+    t.strip_suffix(['e', 'E'])
+        .is_some_and(|m| m.ends_with(|c: char| c.is_ascii_digit()))
 }
 
 /// Byte offsets of char indices of a text, asked for in increasing order.

@@ -121,7 +121,9 @@ pub fn parse_cell(text: &str) -> CellValue {
         } else {
             Decimal::from_str(number)
         };
+        // Beyond what a disclosure prints: not a figure (reported by `extract::numbers`).
         return match parsed {
+            Ok(v) if !crate::extract::numbers::within_bounds(v, percent) => CellValue::Text,
             Ok(v) if percent => CellValue::Percent(v),
             Ok(v) => CellValue::Number(v),
             Err(_) => CellValue::Text,
