@@ -8,7 +8,7 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/fiscal-archive/target
 FISCAL := $(CARGO_TARGET_DIR)/debug/fiscal
 OUT ?= out
 
-.PHONY: all report test lint ci build bench measure lo-check pictures sample-sheets regions codes toolchain clean
+.PHONY: all report test lint ci build bench measure fuzz lo-check pictures sample-sheets regions codes toolchain clean
 
 all: test
 
@@ -47,6 +47,15 @@ MEASURE_DEPARTMENTS ?= 200
 MEASURE_SEED ?= 1
 measure: toolchain
 	$(CARGO) run --locked --release --example synth_archive -- $(MEASURE_DEPARTMENTS) $(MEASURE_SEED)
+
+## fuzz: the mutation fuzzer (examples/fuzz.rs) over the text parser, the table recognizer and
+## the sheet reader, each followed by every rule: FUZZ_EXECS executions (1,000,000) from seeds in
+## sample_data/ and tests/hostile/; fails on a panic or an input slower than 2 s (kept in out/fuzz)
+FUZZ_EXECS ?= 1000000
+FUZZ_SEED ?= 1
+fuzz: toolchain
+	$(CARGO) build --locked --release --example fuzz
+	$(CARGO_TARGET_DIR)/release/examples/fuzz $(FUZZ_EXECS) $(FUZZ_SEED)
 
 ## lo-check: LibreOffice renders every sheet of out/report.xlsx to out/report.pdf (fails on a
 ## workbook or a sheet it cannot render; installs LibreOffice with apt-get when run as root)

@@ -5,6 +5,11 @@
 //! — rounded or truncated — widened by the configured slack (default 0.1 percentage point),
 //! by magnitude for negative percentages. A relation is flagged only when no values inside the
 //! intervals satisfy it. Everything is rust_decimal; no floats.
+//!
+//! No operation here panics, whatever the decimals: an end that would overflow rust_decimal's
+//! 28 digits becomes `Decimal::MIN` (a lower end) or `Decimal::MAX` (an upper end). The interval
+//! only widens, so a relation over it is never flagged on an overflow — at worst a check says
+//! nothing (inputs are bounded by `extract::numbers` so this does not happen on real figures).
 
 use rust_decimal::Decimal;
 
@@ -17,6 +22,20 @@ pub struct Interval {
     pub hi: Decimal,
     pub lo_open: bool,
     pub hi_open: bool,
+}
+
+/// A lower end: `a + b`, or `Decimal::MIN` on overflow (the interval widens).
+fn lo_add(a: Decimal, b: Decimal) -> Decimal {
+    a.checked_add(b).unwrap_or(Decimal::MIN)
+}
+
+/// An upper end: `a + b`, or `Decimal::MAX` on overflow (the interval widens).
+fn hi_add(a: Decimal, b: Decimal) -> Decimal {
+    a.checked_add(b).unwrap_or(Decimal::MAX)
+}
+
+fn lo_sub(a: Decimal, b: Decimal) -> Decimal {
+    a.checked_sub(b).unwrap_or(Decimal::MIN)
 }
 
 /// 10⁻ˢ as a decimal.
@@ -44,8 +63,8 @@ impl Interval {
             return Interval::exact(Decimal::ZERO);
         }
         let half = unit_of_scale(printed.scale()) / Decimal::TWO;
-        let (lo, _) = printed_unit.normalize(printed - half);
-        let (hi, _) = printed_unit.normalize(printed + half);
+        let (lo, _) = printed_unit.normalize(lo_sub(printed, half));
+        let (hi, _) = printed_unit.normalize(hi_add(printed, half));
         Interval::closed(lo, hi)
     }
 
@@ -56,15 +75,15 @@ impl Interval {
         if printed.is_sign_negative() && !printed.is_zero() {
             // By magnitude: −41.92 stands for (−41.93, −41.915].
             Interval {
-                lo: printed - u - slack,
-                hi: printed + half + slack,
+                lo: lo_sub(lo_sub(printed, u), slack),
+                hi: hi_add(hi_add(printed, half), slack),
                 lo_open: true,
                 hi_open: false,
             }
         } else {
             Interval {
-                lo: printed - half - slack,
-                hi: printed + u + slack,
+                lo: lo_sub(lo_sub(printed, half), slack),
+                hi: hi_add(hi_add(printed, u), slack),
                 lo_open: false,
                 hi_open: true,
             }
@@ -96,7 +115,9 @@ impl Interval {
 
     /// Multiplies by an exact factor.
     pub fn scale(self, k: Decimal) -> Interval {
-        let (a, b) = (self.lo * k, self.hi * k);
+        let (Some(a), Some(b)) = (self.lo.checked_mul(k), self.hi.checked_mul(k)) else {
+            return Interval::closed(Decimal::MIN, Decimal::MAX);
+        };
         if k.is_sign_negative() {
             Interval {
                 lo: b,
@@ -161,7 +182,12 @@ impl Interval {
 
     /// The midpoint, for messages.
     pub fn mid(self) -> Decimal {
-        (self.lo + self.hi) / Decimal::TWO
+        match self.lo.checked_add(self.hi) {
+            Some(sum) => sum / Decimal::TWO,
+            None => (self.lo / Decimal::TWO)
+                .checked_add(self.hi / Decimal::TWO)
+                .unwrap_or(self.hi),
+        }
     }
 }
 
@@ -181,8 +207,8 @@ impl std::ops::Add for Interval {
     type Output = Interval;
     fn add(self, other: Interval) -> Interval {
         Interval {
-            lo: self.lo + other.lo,
-            hi: self.hi + other.hi,
+            lo: lo_add(self.lo, other.lo),
+            hi: hi_add(self.hi, other.hi),
             lo_open: self.lo_open || other.lo_open,
             hi_open: self.hi_open || other.hi_open,
         }
@@ -283,5 +309,68 @@ mod tests {
         assert!(Interval::closed(d("1"), d("2"))
             .checked_div(Interval::closed(d("-1"), d("1")))
             .is_none());
+    }
+
+    mod properties {
+        //! No interval operation panics on any decimal, and every result contains the exact
+        //! result of the operation on members (soundness: the tolerance never narrows).
+        use super::super::*;
+        use proptest::prelude::*;
+
+        /// Any rust_decimal: a 96-bit mantissa with a sign, scale 0..=28.
+        fn decimal() -> impl Strategy<Value = Decimal> {
+            (any::<i64>(), any::<u32>(), 0u32..=28).prop_map(|(hi, lo, scale)| {
+                let m = (i128::from(hi) << 32) | i128::from(lo);
+                Decimal::try_from_i128_with_scale(m, scale).unwrap_or(Decimal::MAX)
+            })
+        }
+
+        fn unit() -> impl Strategy<Value = Unit> {
+            prop_oneof![
+                Just(Unit::WanYuan),
+                Just(Unit::Yuan),
+                Just(Unit::YiYuan),
+                Just(Unit::Percent),
+                Just(Unit::Ge),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(2000))]
+
+            #[test]
+            fn no_operation_panics(a in decimal(), b in decimal(), k in decimal(), slack in decimal(), u in unit()) {
+                let x = Interval::amount(a, u);
+                let y = Interval::percent(b, slack);
+                let z = Interval::amount(b, Unit::WanYuan);
+                let _ = x + y;
+                let _ = x - y;
+                let _ = -x;
+                let _ = Interval::sum([x, y, z, x, y]);
+                let _ = x.scale(k);
+                let _ = x.checked_div(y);
+                let _ = x.checked_div(Interval::exact(Decimal::ZERO));
+                let _ = (x.intersects(y), x.contains(k), x.mid(), y.mid());
+            }
+
+            #[test]
+            fn sums_contain_the_sum_of_members(a in decimal(), b in decimal()) {
+                let (x, y) = (Interval::amount(a, Unit::WanYuan), Interval::amount(b, Unit::WanYuan));
+                if let Some(exact) = a.checked_add(b) {
+                    prop_assert!((x + y).contains(exact), "{a} + {b}");
+                }
+                if let Some(exact) = a.checked_sub(b) {
+                    prop_assert!((x - y).contains(exact), "{a} - {b}");
+                }
+            }
+
+            #[test]
+            fn a_printed_figure_lies_in_its_interval(a in decimal(), slack in decimal()) {
+                prop_assert!(Interval::amount(a, Unit::WanYuan).contains(a));
+                if !slack.is_sign_negative() {
+                    prop_assert!(Interval::percent(a, slack).contains(a));
+                }
+            }
+        }
     }
 }
