@@ -13,6 +13,55 @@ thread_local! {
     static EXPIRED: Cell<bool> = const { Cell::new(false) };
 }
 
+/// Filled cells a spreadsheet sheet may hold, by default (`[limits] max_sheet_cells`).
+pub const DEFAULT_SHEET_CELLS: u64 = 4_000_000;
+/// Uncompressed bytes a part of an xlsx/ods zip may declare, by default
+/// (`[limits] max_sheet_part_mb`).
+pub const DEFAULT_SHEET_PART_BYTES: u64 = 256 * 1024 * 1024;
+
+/// The spreadsheet bounds of the file being read (thread-local like the time budget: set by
+/// [`SheetLimits::apply`] for one file; the defaults elsewhere, e.g. `fiscal inspect`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SheetLimits {
+    pub cells: u64,
+    pub part_bytes: u64,
+}
+
+impl Default for SheetLimits {
+    fn default() -> Self {
+        SheetLimits {
+            cells: DEFAULT_SHEET_CELLS,
+            part_bytes: DEFAULT_SHEET_PART_BYTES,
+        }
+    }
+}
+
+thread_local! {
+    static SHEET_LIMITS: Cell<Option<SheetLimits>> = const { Cell::new(None) };
+}
+
+/// The spreadsheet bounds in force on this thread.
+pub fn sheet_limits() -> SheetLimits {
+    SHEET_LIMITS.with(Cell::get).unwrap_or_default()
+}
+
+/// Restores the default spreadsheet bounds when dropped.
+pub struct SheetLimitsInForce;
+
+impl SheetLimits {
+    /// Puts these bounds in force on this thread until the returned value is dropped.
+    pub fn apply(self) -> SheetLimitsInForce {
+        SHEET_LIMITS.with(|l| l.set(Some(self)));
+        SheetLimitsInForce
+    }
+}
+
+impl Drop for SheetLimitsInForce {
+    fn drop(&mut self) {
+        SHEET_LIMITS.with(|l| l.set(None));
+    }
+}
+
 /// True once the current file's budget is spent (and from then on, for the same file).
 pub fn expired() -> bool {
     if EXPIRED.with(Cell::get) {

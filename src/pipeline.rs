@@ -195,6 +195,14 @@ pub struct Limits {
     /// seconds per MB and gigabytes of facts.
     #[serde(default = "default_max_line_kb")]
     pub max_line_kb: f64,
+    /// Filled cells one spreadsheet sheet may hold (and rows × columns its filled cells may
+    /// span): a disclosure's biggest sheet holds thousands.
+    #[serde(default = "default_max_sheet_cells")]
+    pub max_sheet_cells: f64,
+    /// Uncompressed MB one part of an xlsx/ods zip may declare (a sheet's XML, the shared
+    /// strings): refused before anything is inflated (zip bombs).
+    #[serde(default = "default_max_sheet_part_mb")]
+    pub max_sheet_part_mb: f64,
 }
 
 fn default_max_file_mb() -> f64 {
@@ -209,6 +217,12 @@ fn default_min_seconds() -> f64 {
 fn default_max_line_kb() -> f64 {
     1024.0
 }
+fn default_max_sheet_cells() -> f64 {
+    crate::guard::DEFAULT_SHEET_CELLS as f64
+}
+fn default_max_sheet_part_mb() -> f64 {
+    (crate::guard::DEFAULT_SHEET_PART_BYTES / 1_048_576) as f64
+}
 
 impl Default for Limits {
     fn default() -> Self {
@@ -217,6 +231,8 @@ impl Default for Limits {
             seconds_per_mb: default_seconds_per_mb(),
             min_seconds: default_min_seconds(),
             max_line_kb: default_max_line_kb(),
+            max_sheet_cells: default_max_sheet_cells(),
+            max_sheet_part_mb: default_max_sheet_part_mb(),
         }
     }
 }
@@ -228,12 +244,19 @@ impl Limits {
             ("seconds_per_mb", self.seconds_per_mb),
             ("min_seconds", self.min_seconds),
             ("max_line_kb", self.max_line_kb),
+            ("max_sheet_part_mb", self.max_sheet_part_mb),
         ] {
             if !v.is_finite() || v <= 0.0 || v > 1e6 {
                 return Err(format!(
                     "[limits] {name} = {v} must be a positive number (at most 1000000)"
                 ));
             }
+        }
+        let cells = self.max_sheet_cells;
+        if !cells.is_finite() || cells < 1.0 || cells > 1e9 {
+            return Err(format!(
+                "[limits] max_sheet_cells = {cells} must be a number of cells from 1 to 1000000000"
+            ));
         }
         Ok(())
     }
@@ -251,6 +274,14 @@ impl Limits {
     /// The time budget of a file of `bytes`.
     pub fn time_for(&self, bytes: u64) -> std::time::Duration {
         crate::guard::limit_for(bytes, self.seconds_per_mb, self.min_seconds)
+    }
+
+    /// The spreadsheet bounds (filled cells per sheet, uncompressed bytes per zip part).
+    pub fn sheet(&self) -> crate::guard::SheetLimits {
+        crate::guard::SheetLimits {
+            cells: self.max_sheet_cells as u64,
+            part_bytes: (self.max_sheet_part_mb * 1_048_576.0) as u64,
+        }
     }
 }
 

@@ -142,6 +142,46 @@ fn a_file_over_its_time_budget_or_size_is_a_failed_input_naming_the_limit() {
 }
 
 #[test]
+fn spreadsheet_limits_come_from_the_pipeline_and_fail_only_the_sheet_over_them() {
+    // 004's tables hold hundreds of filled cells per sheet; the templates' sheets fewer.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (status, summary) = run_with(dir.path(), "[limits]\nmax_sheet_cells = 150", None);
+    assert_eq!(
+        status,
+        Some(0),
+        "partial reads: the sheets under the limit are read"
+    );
+    let inputs = common::sheet(&dir.path().join("out/report.xlsx"), "输入");
+    let row = inputs
+        .iter()
+        .find(|r| text(&r[0]).ends_with("004_tables.xlsx"))
+        .expect("004_tables.xlsx listed");
+    let errors = text(&row[8]);
+    assert!(
+        errors.contains("[limits] max_sheet_cells") && errors.contains("over 150 filled cells"),
+        "{errors}"
+    );
+    assert!(failures(&summary).is_empty(), "{:?}", failures(&summary));
+
+    // A part bound below the sheets' XML: every xlsx/ods is a failed input of kind limit.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (status, summary) = run_with(dir.path(), "[limits]\nmax_sheet_part_mb = 0.001", None);
+    assert_eq!(status, Some(3));
+    let failed = failures(&summary);
+    assert!(
+        failed
+            .iter()
+            .any(|(f, e)| f.ends_with("004_tables.ods") && e.contains("max_sheet_part_mb")),
+        "{failed:?}"
+    );
+    // The text documents are read as before.
+    assert!(
+        failed.iter().all(|(f, _)| !f.ends_with(".txt")),
+        "{failed:?}"
+    );
+}
+
+#[test]
 fn limits_must_be_positive() {
     let dir = tempfile::tempdir().expect("tempdir");
     let toml = dir.path().join("p.toml");

@@ -146,6 +146,7 @@ pub fn process(path: &Path, rules: &RuleSettings, limits: &Limits) -> DocumentRe
         }
     }
     let budget = crate::guard::Budget::start(limits.time_for(size));
+    let _sheet_limits = limits.sheet().apply();
     let mut report = read_document(path);
     check_document(&mut report, rules);
     if budget.was_exceeded() {

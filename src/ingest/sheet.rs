@@ -330,15 +330,14 @@ pub fn read(bytes: &[u8]) -> Result<SheetDocument, SheetError> {
     Ok(doc)
 }
 
-/// Uncompressed bytes one part of an xlsx/ods zip (a sheet's XML, the shared strings) may
-/// declare. A disclosure's largest sheet is a few MB of XML; 4 MB of zip that inflate to 4 GB
-/// (a zip bomb), or one 3 GB cell, would exhaust memory before a cell is read.
-pub const MAX_PART_BYTES: u64 = 256 * 1024 * 1024;
-
-/// Refuses a workbook whose zip declares a part over [`MAX_PART_BYTES`] uncompressed, before
-/// anything is inflated. (A zip that understates its sizes is still bounded by the filled-cell
-/// limit while its sheets are read.)
+/// Refuses a workbook whose zip declares a part (a sheet's XML, the shared strings) over the
+/// uncompressed bound in force ([`crate::guard::sheet_limits`], `[limits] max_sheet_part_mb`,
+/// 256 MB by default) before anything is inflated. A disclosure's largest sheet is a few MB of
+/// XML; 4 MB of zip that inflate to 4 GB (a zip bomb), or one 3 GB cell, would exhaust memory
+/// before a cell is read. (A zip that understates its sizes is still bounded by the
+/// filled-cell limit while its sheets are read.)
 fn check_zip_parts(bytes: &[u8]) -> Result<(), SheetError> {
+    let max = crate::guard::sheet_limits().part_bytes;
     let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
         // Not readable as a zip: the workbook reader says why.
         return Ok(());
@@ -347,24 +346,24 @@ fn check_zip_parts(bytes: &[u8]) -> Result<(), SheetError> {
         let Ok(entry) = zip.by_index_raw(i) else {
             continue;
         };
-        if entry.size() > MAX_PART_BYTES {
+        if entry.size() > max {
             return Err(SheetError::Limit(format!(
-                "part {} inflates to {} MB (from {} KB), over the limit of {} MB per part; not read",
+                "part {} inflates to {} MB (from {} KB), over the limit of {} MB per part ([limits] max_sheet_part_mb); not read",
                 entry.name().map(|n| n.to_string()).unwrap_or_default(),
                 entry.size() / (1024 * 1024),
                 entry.compressed_size() / 1024,
-                MAX_PART_BYTES / (1024 * 1024)
+                max / (1024 * 1024)
             )));
         }
     }
     Ok(())
 }
 
-/// Cells a sheet may span (rows × columns from its first to its last filled cell). A
-/// disclosure's table spans thousands; calamine builds a dense grid over the span, so a sheet
-/// with cells at A1 and XFD1048576 (17 billion cells) would exhaust memory before anything is
-/// read. 4 million cells is a grid of about 130 MB.
-const MAX_SHEET_CELLS: u64 = 4_000_000;
+// Cells a sheet may hold and span (rows × columns from its first to its last filled cell):
+// `[limits] max_sheet_cells`, 4 million by default ([`crate::guard::sheet_limits`]). A
+// disclosure's table spans thousands; calamine builds a dense grid over the span, so a sheet
+// with cells at A1 and XFD1048576 (17 billion cells) would exhaust memory before anything is
+// read. 4 million cells is a grid of about 130 MB.
 
 /// A sheet's cells, and (xlsx only: the other readers do not expose them) the number format
 /// of each filled cell: its style id (`style_of`) into the workbook's format codes (`formats`).
@@ -402,6 +401,7 @@ fn xlsx_range<RS: std::io::Read + std::io::Seek>(
         .iter()
         .map(|s| s.number_format.as_ref().map(|f| f.format_code.clone()))
         .collect();
+    let max_cells = crate::guard::sheet_limits().cells;
     let mut style_of = foldhash::HashMap::default();
     let mut cells = Vec::new();
     let (mut top, mut bottom, mut left, mut right) = (u32::MAX, 0u32, u32::MAX, 0u32);
@@ -412,9 +412,9 @@ fn xlsx_range<RS: std::io::Read + std::io::Seek>(
         if matches!(cell.get_value(), DataRef::Empty) {
             continue;
         }
-        if cells.len() as u64 >= MAX_SHEET_CELLS {
+        if cells.len() as u64 >= max_cells {
             return Err(format!(
-                "over {MAX_SHEET_CELLS} filled cells: over the limit of cells a sheet may hold; not read"
+                "over {max_cells} filled cells, the limit of cells a sheet may hold ([limits] max_sheet_cells); not read"
             ));
         }
         let (r, c) = cell.get_position();
@@ -428,9 +428,9 @@ fn xlsx_range<RS: std::io::Read + std::io::Seek>(
     if !cells.is_empty() {
         let rows = u64::from(bottom - top) + 1;
         let columns = u64::from(right - left) + 1;
-        if rows * columns > MAX_SHEET_CELLS {
+        if rows * columns > max_cells {
             return Err(format!(
-                "spans {rows} rows × {columns} columns ({} to {}) with {} filled cells: over the limit of {MAX_SHEET_CELLS} cells a sheet may span; not read",
+                "spans {rows} rows × {columns} columns ({} to {}) with {} filled cells: over the limit of {max_cells} cells a sheet may span ([limits] max_sheet_cells); not read",
                 a1(top, left),
                 a1(bottom, right),
                 cells.len()
