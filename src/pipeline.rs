@@ -253,7 +253,7 @@ impl Limits {
             }
         }
         let cells = self.max_sheet_cells;
-        if !cells.is_finite() || cells < 1.0 || cells > 1e9 {
+        if !cells.is_finite() || !(1.0..=1e9).contains(&cells) {
             return Err(format!(
                 "[limits] max_sheet_cells = {cells} must be a number of cells from 1 to 1000000000"
             ));
