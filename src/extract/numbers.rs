@@ -76,6 +76,9 @@ fn patterns() -> &'static [(Regex, &'static str); 4] {
 /// followed by a unit beyond the bounds, a number with more than 10 decimals.
 pub fn scan(text: &str, location: &Location, cell: bool) -> Vec<Unreadable> {
     let mut out = Vec::new();
+    if !suspicious(text) {
+        return out;
+    }
     let [(sci, _), (nan, _), (amount, _), (fine, _)] = patterns();
     let whole = |s: &str| !cell || s.trim() == text.trim();
     let push = |out: &mut Vec<Unreadable>, raw: &str, reason| {
@@ -166,6 +169,36 @@ pub fn scan(text: &str, location: &Location, cell: bool) -> Vec<Unreadable> {
         }
     }
     out
+}
+
+/// Whether `text` may hold an unreadable number: a run of 7 or more digits (commas allowed
+/// inside), a digit followed by `e`/`E` and a digit or sign, or an `n`/`N` (INF, NaN). Every
+/// line and cell of every document passes here, and almost none is suspicious: one pass over
+/// the bytes instead of four regexes (1.3 of 33.5 CPU s on 20,038 documents before).
+fn suspicious(text: &str) -> bool {
+    let b = text.as_bytes();
+    let mut run = 0usize;
+    for (i, &c) in b.iter().enumerate() {
+        if c.is_ascii_digit() {
+            run += 1;
+            if run > MAX_PERCENT_DIGITS {
+                return true;
+            }
+            continue;
+        }
+        if c == b',' && run > 0 {
+            continue;
+        }
+        let next_is_number = || {
+            b.get(i + 1)
+                .is_some_and(|n| n.is_ascii_digit() || matches!(n, b'+' | b'-'))
+        };
+        if (matches!(c, b'e' | b'E') && run > 0 && next_is_number()) || matches!(c, b'n' | b'N') {
+            return true;
+        }
+        run = 0;
+    }
+    false
 }
 
 #[cfg(test)]
