@@ -818,6 +818,40 @@ fn a_multi_region_archive_of_over_100_departments_reads_as_an_auditor_expects() 
         "{chosen}"
     );
     let ph = &profile[4];
+    // Each measure's formula reads the 部门年度 column of that measure, for its kind.
+    let formulas = {
+        let mut wb = open_workbook_auto(&book).expect("opens");
+        wb.worksheet_formula("部门画像").expect("formulas")
+    };
+    let column_index = |letters: &str| {
+        letters
+            .bytes()
+            .fold(0usize, |n, b| n * 26 + usize::from(b - b'A' + 1))
+            - 1
+    };
+    let mut checked_formulas = 0;
+    for (c, label) in ph.iter().enumerate().skip(1) {
+        let label = text(label);
+        let Some((measure, kind)) = label.split_once(" · ") else {
+            continue;
+        };
+        let f = formulas
+            .get_value((5, c as u32))
+            .cloned()
+            .unwrap_or_default();
+        let letters: String = f
+            .split("AVERAGEIFS('部门年度'!$")
+            .nth(1)
+            .unwrap_or_default()
+            .chars()
+            .take_while(char::is_ascii_uppercase)
+            .collect();
+        assert!(!letters.is_empty(), "{label}: {f}");
+        assert_eq!(text(&dh[column_index(&letters)]), measure, "{label}: {f}");
+        assert!(f.contains(&format!("\"{kind}\"")), "{label}: {f}");
+        checked_formulas += 1;
+    }
+    assert_eq!(checked_formulas, 8);
     let p_spent = column(ph, "支出总计（万元） · 决算");
     let p_errors = column(ph, "错误");
     let mut compared = 0;
