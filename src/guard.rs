@@ -13,6 +13,15 @@ thread_local! {
     static EXPIRED: Cell<bool> = const { Cell::new(false) };
 }
 
+/// What a caught panic said (its `&str` or `String` payload), for a message naming the cause.
+pub fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".to_string())
+}
+
 /// Filled cells a spreadsheet sheet may hold, by default (`[limits] max_sheet_cells`).
 pub const DEFAULT_SHEET_CELLS: u64 = 4_000_000;
 /// Uncompressed bytes a part of an xlsx/ods zip may declare, by default

@@ -500,17 +500,15 @@ pub(crate) fn run_rule(
     let out = match ran {
         Ok(out) => out,
         Err(payload) => {
-            let why = payload
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "a defect".to_string());
             let status = CheckStatus {
                 rule: def.id.clone(),
                 status: CheckState::Skipped,
                 checked: 0,
                 flagged: 0,
-                reason: Some(format!("could not evaluate: {why}")),
+                reason: Some(format!(
+                    "could not evaluate: {}",
+                    crate::guard::panic_text(payload.as_ref())
+                )),
             };
             return (Vec::new(), severity, status);
         }

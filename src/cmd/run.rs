@@ -278,7 +278,7 @@ pub fn read_all(plan: &Plan, mut incremental: Option<Incremental<'_>>) -> Result
                 // night: the disclosure becomes a failed input naming the cause.
                 let stored = std::panic::catch_unwind(std::panic::AssertUnwindSafe(read))
                     .unwrap_or_else(|payload| {
-                        let why = panic_text(payload.as_ref());
+                        let why = crate::guard::panic_text(payload.as_ref());
                         let failed = group
                             .iter()
                             .map(|&i| {
@@ -744,20 +744,12 @@ fn guarded<T, E: std::fmt::Display>(
         Ok(result) => result.map_err(|e| e.to_string()),
         Err(payload) => Err(format!(
             "{what} failed: internal error ({})",
-            panic_text(payload.as_ref())
+            crate::guard::panic_text(payload.as_ref())
         )),
     }
 }
 
 /// The message a panic carried.
-fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a panic".to_string())
-}
-
 /// `12.3 MB`, or `4.5 KB` below a megabyte.
 fn human_size(bytes: u64) -> String {
     let b = bytes as f64;
