@@ -73,6 +73,19 @@ impl TrendRow {
 /// The longest span of years whose gaps the trend columns fill.
 const MAX_SPAN: i32 = 60;
 
+/// The distinct years of `years` in order, with the gaps filled — every year of the span, so
+/// a chart's axis never draws 2019 → 2021 as one step (a span beyond `MAX_SPAN` years is a
+/// misread year, not a gap to fill: then the years as they are).
+pub fn year_span(years: impl IntoIterator<Item = i32>) -> Vec<i32> {
+    let mut years: Vec<i32> = years.into_iter().collect();
+    years.sort_unstable();
+    years.dedup();
+    match (years.first(), years.last()) {
+        (Some(&first), Some(&last)) if last - first < MAX_SPAN => (first..=last).collect(),
+        _ => years,
+    }
+}
+
 /// All trend rows and the years they span.
 #[derive(Clone, Debug, Default)]
 pub struct Trends {
@@ -177,19 +190,7 @@ pub fn build(facts: &DataFrame) -> PolarsResult<Trends> {
             derived: true,
         });
     }
-    let mut years: Vec<i32> = rows
-        .values()
-        .flat_map(|r| r.points.keys().copied())
-        .collect();
-    years.sort_unstable();
-    years.dedup();
-    // Every year of the span, so a chart's axis never draws 2019 → 2021 as one step (a span
-    // beyond `MAX_SPAN` years is a misread year, not a gap to fill).
-    if let (Some(&first), Some(&last)) = (years.first(), years.last()) {
-        if last - first < MAX_SPAN {
-            years = (first..=last).collect();
-        }
-    }
+    let years = year_span(rows.values().flat_map(|r| r.points.keys().copied()));
     Ok(Trends {
         rows: rows.into_values().collect(),
         years,

@@ -7,7 +7,7 @@
 //! numbers where both sides are amounts or rates in one unit; `difference` = found − expected.
 
 use std::cmp::Reverse;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use rust_decimal::Decimal;
 
@@ -176,18 +176,21 @@ pub fn sheet_rows(archive: &Archive) -> Vec<SheetRow<'_>> {
             *per_rule.entry((d, f.anomaly.rule.as_str())).or_default() += 1;
         }
     }
-    let is_template = |d: usize| {
-        let n = per_rule.get(&(d, PLACEHOLDER)).copied().unwrap_or(0);
-        n >= TEMPLATE_MIN_PLACEHOLDERS
-            && docs
-                .get(d)
-                .is_some_and(|doc| doc.facts.rows().filter(|r| r.value.is_some()).count() <= n)
-    };
-    let templates: HashMap<usize, bool> =
-        per_rule.keys().map(|&(d, _)| (d, is_template(d))).collect();
+    // Documents with enough placeholders, and no more printed figures than placeholders.
+    let templates: HashSet<usize> = per_rule
+        .iter()
+        .filter(|&(&(d, rule), &n)| {
+            rule == PLACEHOLDER
+                && n >= TEMPLATE_MIN_PLACEHOLDERS
+                && docs
+                    .get(d)
+                    .is_some_and(|doc| doc.facts.rows().filter(|r| r.value.is_some()).count() <= n)
+        })
+        .map(|(&(d, _), _)| d)
+        .collect();
     let mut rows: Vec<SheetRow<'_>> = Vec::new();
     let mut seen: HashMap<FlagKey<'_>, usize> = HashMap::new();
-    let mut summarized: HashMap<(usize, &str), ()> = HashMap::new();
+    let mut summarized: HashSet<(usize, &str)> = HashSet::new();
     for f in &archive.findings {
         let doc = f.document.and_then(|i| docs.get(i).map(|d| (i, d)));
         let Some((i, d)) = doc else {
@@ -198,9 +201,9 @@ pub fn sheet_rows(archive: &Archive) -> Vec<SheetRow<'_>> {
             });
             continue;
         };
-        if templates.get(&i).copied().unwrap_or(false) {
+        if templates.contains(&i) {
             let rule = f.anomaly.rule.as_str();
-            if summarized.insert((i, rule), ()).is_none() {
+            if summarized.insert((i, rule)) {
                 rows.push(SheetRow {
                     finding: f,
                     template_count: per_rule.get(&(i, rule)).copied(),

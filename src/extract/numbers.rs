@@ -50,25 +50,28 @@ const TOO_FINE: &str = "more than 10 decimals";
 /// Units after which a printed token is meant as a figure.
 const UNIT: &str = r"\s*(?:万元|元|%|％|个|人|辆)";
 
-fn patterns() -> &'static [(Regex, &'static str); 4] {
-    static P: OnceLock<[(Regex, &'static str); 4]> = OnceLock::new();
+/// Scientific notation, INF/NaN, a number before a unit, a number with 11+ decimals.
+fn patterns() -> &'static [Regex; 4] {
+    static P: OnceLock<[Regex; 4]> = OnceLock::new();
     P.get_or_init(|| {
-        let re = |p: String| Regex::new(&p).expect("static");
         [
-            (
-                re(format!(r"[+-]?\d+(?:\.\d+)?[eE][+-]?\d+(?:{UNIT})?")),
-                SCIENTIFIC,
-            ),
-            (
-                re(format!(
-                    r"(?i)(?:^|[^a-z])((?:[+-])?(?:inf(?:inity)?|nan))(?:{UNIT}|$)"
-                )),
-                NOT_A_NUMBER,
-            ),
-            (re(format!(r"\d[\d,]*(?:\.\d+)?{UNIT}")), TOO_LARGE),
-            (re(r"\d+\.\d{11,}".to_string()), TOO_FINE),
+            format!(r"[+-]?\d+(?:\.\d+)?[eE][+-]?\d+(?:{UNIT})?"),
+            format!(r"(?i)(?:^|[^a-z])((?:[+-])?(?:inf(?:inity)?|nan))(?:{UNIT}|$)"),
+            format!(r"\d[\d,]*(?:\.\d+)?{UNIT}"),
+            r"\d+\.\d{11,}".to_string(),
         ]
+        .map(|p| Regex::new(&p).expect("static"))
     })
+}
+
+/// Why `number` (its integer part) is beyond the bounds for an amount or a rate, if it is.
+fn too_large(number: &str, percent: bool) -> Option<&'static str> {
+    let whole = number.split('.').next().unwrap_or_default();
+    let digits = whole.bytes().filter(u8::is_ascii_digit).count();
+    match percent {
+        true => (digits > MAX_PERCENT_DIGITS).then_some(PERCENT_TOO_LARGE),
+        false => (digits > MAX_AMOUNT_DIGITS).then_some(TOO_LARGE),
+    }
 }
 
 /// The unreadable numbers of one line of text (a prose line or a cell): a number in
@@ -79,8 +82,8 @@ pub fn scan(text: &str, location: &Location, cell: bool) -> Vec<Unreadable> {
     if !suspicious(text) {
         return out;
     }
-    let [(sci, _), (nan, _), (amount, _), (fine, _)] = patterns();
-    let whole = |s: &str| !cell || s.trim() == text.trim();
+    let [sci, nan, amount, fine] = patterns();
+    let whole = |s: &str| s.trim() == text.trim();
     let push = |out: &mut Vec<Unreadable>, raw: &str, reason| {
         out.push(Unreadable {
             location: location.clone(),
@@ -107,60 +110,28 @@ pub fn scan(text: &str, location: &Location, cell: bool) -> Vec<Unreadable> {
             push(&mut out, &text[token.start()..m.end()], NOT_A_NUMBER);
         }
     }
-    let digits_of = |s: &str| {
-        let body = s.split('.').next().unwrap_or_default();
-        body.bytes().filter(u8::is_ascii_digit).count()
-    };
     for m in amount.find_iter(text) {
         let s = m.as_str();
-        // The number ends where the unit begins.
-        let number = s.trim_end_matches(|c: char| !c.is_ascii_digit());
         if text[..m.start()].ends_with(['e', 'E', '.']) {
             continue;
         }
-        let percent = s.ends_with(['%', '％']);
-        let limit = if percent {
-            MAX_PERCENT_DIGITS
-        } else {
-            MAX_AMOUNT_DIGITS
-        };
-        if digits_of(number) > limit {
-            push(
-                &mut out,
-                s,
-                if percent {
-                    PERCENT_TOO_LARGE
-                } else {
-                    TOO_LARGE
-                },
-            );
+        // The number ends where the unit begins.
+        let number = s.trim_end_matches(|c: char| !c.is_ascii_digit());
+        if let Some(reason) = too_large(number, s.ends_with(['%', '％'])) {
+            push(&mut out, s, reason);
         }
     }
-    if cell {
+    // A cell that is a bare number (no unit: the table's header gives it).
+    if cell && out.is_empty() {
+        let percent = text.trim().ends_with(['%', '％']);
         let t = text.trim().trim_end_matches(['%', '％']).trim();
         let body = t.strip_prefix(['+', '-']).unwrap_or(t);
-        if body
-            .bytes()
-            .all(|b| b.is_ascii_digit() || b == b',' || b == b'.')
-            && !body.is_empty()
-        {
-            let percent = text.trim().ends_with(['%', '％']);
-            let limit = if percent {
-                MAX_PERCENT_DIGITS
-            } else {
-                MAX_AMOUNT_DIGITS
-            };
-            if digits_of(body) > limit && out.is_empty() {
-                push(
-                    &mut out,
-                    text,
-                    if percent {
-                        PERCENT_TOO_LARGE
-                    } else {
-                        TOO_LARGE
-                    },
-                );
-            }
+        let bare = !body.is_empty()
+            && body
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b == b',' || b == b'.');
+        if let Some(reason) = bare.then(|| too_large(body, percent)).flatten() {
+            push(&mut out, text, reason);
         }
     }
     for m in fine.find_iter(text) {

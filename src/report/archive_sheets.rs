@@ -21,7 +21,7 @@ use super::labels::{self as l, L};
 use super::workbook::{
     amount, header_cell, header_row, headline_label, metric_label, percent, text, Formats,
 };
-use crate::analysis::{triage, Archive};
+use crate::analysis::{trends, triage, Archive};
 use crate::catalog::{catalog, MetricDef};
 use crate::model::{Kind, Severity};
 use crate::pipeline::Plan;
@@ -64,18 +64,38 @@ fn whole_column(sheet: &str, col: u16) -> String {
     format!("'{sheet}'!${c}:${c}")
 }
 
-fn years_span(archive: &Archive) -> Vec<i32> {
-    let mut years: Vec<i32> = archive
-        .documents
-        .iter()
-        .filter_map(|d| d.report.document.fiscal_year)
-        .collect();
-    years.sort_unstable();
-    years.dedup();
-    match (years.first(), years.last()) {
-        (Some(&a), Some(&b)) if b - a < 60 => (a..=b).collect(),
-        _ => years,
+/// A chart of the data block `(sheet, header row, last row)`: categories in column 0, one
+/// series per column of `columns` (at most [`MAX_SERIES`]), each named by its header cell.
+fn block_chart(
+    kind: ChartType,
+    (sheet, head, last): (&str, u32, u32),
+    title: &str,
+    columns: std::ops::Range<u16>,
+    markers: bool,
+) -> Chart {
+    let mut chart = Chart::new(kind);
+    chart.title().set_name(title);
+    for c in columns.take(MAX_SERIES) {
+        let series = chart.add_series();
+        if markers {
+            series.set_marker(ChartMarker::new().set_type(ChartMarkerType::Circle));
+        }
+        series
+            .set_name((sheet, head, c))
+            .set_categories((sheet, head + 1, 0, last, 0))
+            .set_values((sheet, head + 1, c, last, c));
     }
+    chart
+}
+
+/// Every year of the archive's documents, gaps filled ([`trends::year_span`]).
+fn years_span(archive: &Archive) -> Vec<i32> {
+    trends::year_span(
+        archive
+            .documents
+            .iter()
+            .filter_map(|d| d.report.document.fiscal_year),
+    )
 }
 
 fn to_f64(d: Decimal) -> String {
@@ -281,21 +301,18 @@ pub(super) fn profile(
             series.len() as u16,
             &ConditionalFormatError::new().set_format(&missing),
         )?;
-        let mut chart = Chart::new(ChartType::Line);
-        chart.title().set_name(l::SHEET_PROFILE.get(lang));
+        let columns = 1..1 + series.len() as u16;
+        let mut chart = block_chart(
+            ChartType::Line,
+            (sheet, top, last),
+            l::SHEET_PROFILE.get(lang),
+            columns,
+            true,
+        );
         // A year without a figure (#N/A) is a gap in the line, not a fall to zero.
         chart
             .show_na_as_empty_cell()
             .show_empty_cells_as(ChartEmptyCells::Gaps);
-        for (j, _) in series.iter().enumerate().take(MAX_SERIES) {
-            let c = (1 + j) as u16;
-            chart
-                .add_series()
-                .set_marker(ChartMarker::new().set_type(ChartMarkerType::Circle))
-                .set_name((sheet, top, c))
-                .set_categories((sheet, top + 1, 0, last, 0))
-                .set_values((sheet, top + 1, c, last, c));
-        }
         chart.set_width(900).set_height(380);
         ws.insert_chart(last + 2, 0, &chart)?;
     }
@@ -358,21 +375,13 @@ pub(super) fn charts(
             }
         }
         let last = top + years.len().max(1) as u32;
-        let mut chart = Chart::new(ChartType::Line);
-        chart.title().set_name(&format!(
+        let title = format!(
             "{}（{}）",
             metric_label(m.key.as_str(), lang),
             l::TOTAL.get(lang)
-        ));
-        for j in 0..kinds.len() {
-            let c = (1 + j) as u16;
-            chart
-                .add_series()
-                .set_marker(ChartMarker::new().set_type(ChartMarkerType::Circle))
-                .set_name((sheet, top, c))
-                .set_categories((sheet, top + 1, 0, last, 0))
-                .set_values((sheet, top + 1, c, last, c));
-        }
+        );
+        let columns = 1..1 + kinds.len() as u16;
+        let mut chart = block_chart(ChartType::Line, (sheet, top, last), &title, columns, true);
         chart.set_width(640).set_height(300);
         ws.insert_chart(top, chart_col, &chart)?;
         r = (last + 2).max(top + 16);
@@ -411,20 +420,14 @@ pub(super) fn charts(
                 }
             }
             let last = head + years.len().max(1) as u32;
-            let mut chart = Chart::new(ChartType::Line);
-            chart.title().set_name(&format!(
+            let title = format!(
                 "{} · {}",
                 metric_label(m.key.as_str(), lang),
                 l::kind(k.as_str(), lang)
-            ));
-            for j in 0..quantiles.len() {
-                let c = (1 + j) as u16;
-                chart
-                    .add_series()
-                    .set_name((sheet, head, c))
-                    .set_categories((sheet, head + 1, 0, last, 0))
-                    .set_values((sheet, head + 1, c, last, c));
-            }
+            );
+            let columns = 1..1 + quantiles.len() as u16;
+            let mut chart =
+                block_chart(ChartType::Line, (sheet, head, last), &title, columns, false);
             chart.set_width(640).set_height(300);
             ws.insert_chart(top, chart_col, &chart)?;
             r = (last + 2).max(top + 16);
@@ -471,17 +474,12 @@ pub(super) fn charts(
     }
     if !movers.is_empty() {
         let last = head + movers.len() as u32;
-        let mut chart = Chart::new(ChartType::Bar);
-        chart.title().set_name(&format!(
+        let title = format!(
             "{}：{}",
             l::TOP_MOVERS.get(lang),
             metric_label(SPREAD_METRIC, lang)
-        ));
-        chart
-            .add_series()
-            .set_name((sheet, head, 5))
-            .set_categories((sheet, head + 1, 0, last, 0))
-            .set_values((sheet, head + 1, 5, last, 5));
+        );
+        let mut chart = block_chart(ChartType::Bar, (sheet, head, last), &title, 5..6, false);
         chart.set_width(640).set_height(360);
         chart.legend().set_hidden();
         ws.insert_chart(head, chart_col, &chart)?;
